@@ -1,0 +1,3 @@
+"""recexp: experiment framework for reasoning-enhanced LLM recommenders."""
+
+__version__ = "0.1.0"

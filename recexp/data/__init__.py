@@ -1,0 +1,1 @@
+"""Data pipeline: raw readers -> normalized tables -> k-core -> split -> contexts -> parquet cache."""
