@@ -178,7 +178,7 @@ class RunConfig:
     logger: LoggerConfig = MISSING
     seed: int = 42
     resume: bool = False
-    cache_dir: str = "${oc.env:RECEXP_CACHE_DIR,~/.cache/recexp}"
+    cache_dir: str = "${oc.env:RECEXP_CACHE_DIR,'~/.cache/recexp'}"
 
 
 def register_configs() -> None:

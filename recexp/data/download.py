@@ -1,0 +1,303 @@
+"""Fetch a dataset preset's raw file into the data cache when it is absent locally.
+
+``ensure_file`` returns a local path for a raw file: the user's own copy when present, else a
+cached (or freshly downloaded, verified and, for archives, extracted) copy under
+``<cache_dir>/raw``. Downloads stream into ``<name>.part``, resume with HTTP ranges, retry
+broken connections, and are renamed into place only after verification.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.client
+import logging
+import os
+import re
+import tarfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+import zlib
+from contextlib import ExitStack, contextmanager
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, Iterator
+
+from tqdm import tqdm
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+RETRY_BACKOFF_S = 0.5  # sleep before retry n is n * RETRY_BACKOFF_S
+_TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz")
+_NETWORK_ERRORS = (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException)
+
+
+class DataFileMissingError(FileNotFoundError):
+    """A raw data file is absent locally and cannot be downloaded."""
+
+
+class DownloadVerificationError(RuntimeError):
+    """A downloaded file failed its size, sha256 or gzip check (the partial file is deleted)."""
+
+
+class _RangeNotSatisfiable(Exception):
+    """HTTP 416 on resume: the ``.part`` may already hold the whole file."""
+
+    def __init__(self, total: int | None) -> None:
+        super().__init__(total)
+        self.total = total
+
+
+def ensure_file(
+    local_path: str | None,
+    remote: Any,
+    cache_dir: str | Path,
+    *,
+    progress: bool = True,
+    config_key: str | None = None,
+    timeout: float = 30.0,
+    retries: int = 3,
+) -> Path:
+    """Return a local path for a raw data file, downloading ``remote`` when it is absent.
+
+    ``remote`` has the attributes of ``recexp.config.RemoteFile``. The file lands at
+    ``local_path`` when given, else at ``<cache_dir>/raw/<remote.filename>`` (default: the
+    url's or, for an archive, the member's last path component); an archive itself is kept as
+    ``<cache_dir>/raw/<url's last component>`` so that several members share one download.
+    ``config_key`` (e.g. ``dataset.reviews_path``) is named in error messages as the way to
+    point at an existing copy. ``timeout`` bounds connect and each read (seconds); ``retries``
+    counts re-attempts after a broken connection.
+    """
+    if local_path is not None and Path(local_path).expanduser().exists():
+        return Path(local_path).expanduser()
+    if remote.url is None:
+        raise DataFileMissingError(_no_url_message(local_path, config_key))
+    raw_dir = Path(cache_dir).expanduser() / "raw"
+    member = remote.archive_member
+    name = remote.filename or (PurePosixPath(member).name if member else _url_name(remote.url))
+    target = Path(local_path).expanduser() if local_path is not None else raw_dir / name
+    download = raw_dir / _url_name(remote.url) if member else target
+    if target.exists() and (member or _verifies(target, remote)):
+        return target
+    if not member or not (download.exists() and _verifies(download, remote)):
+        try:
+            _download(remote, download, timeout=timeout, retries=retries, progress=progress)
+        except _NETWORK_ERRORS as exc:
+            raise DataFileMissingError(_unreachable_message(remote, download, config_key, exc)) from exc
+    if member:
+        _extract(download, member, target, progress=progress)
+    return target
+
+
+def _no_url_message(local_path: str | None, config_key: str | None) -> str:
+    where = f"{local_path} does not exist" if local_path is not None else "no local path is set"
+    key = config_key or "the dataset's local path"
+    return f"{where} and there is no download URL for it (remote.url is unset); set {key} to an existing copy"
+
+
+def _unreachable_message(remote: Any, dest: Path, config_key: str | None, exc: BaseException) -> str:
+    terms = f" (accept its terms first: {remote.terms})" if remote.terms else ""
+    key = config_key or "the dataset's local path"
+    reason = " ".join(str(exc).split())
+    return (
+        f"could not download {remote.url} ({type(exc).__name__}: {reason}); fetch it{terms} and save it "
+        f"as {dest}, or set {key} to the path of an existing copy"
+    )
+
+
+def _url_name(url: str) -> str:
+    """The last component of the url's path (percent-decoded)."""
+    name = PurePosixPath(urllib.parse.unquote(urllib.parse.urlparse(url).path)).name
+    if not name:
+        raise ValueError(f"cannot derive a file name from the path of {url}")
+    return name
+
+
+def _part_path(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".part")
+
+
+def _verifies(path: Path, remote: Any) -> bool:
+    """Whether a cached file matches ``remote.size`` and ``remote.sha256`` (when set).
+
+    Its gzip stream is not re-read: it was checked before the file was renamed into place.
+    """
+    try:
+        _check(path, remote, None, gz=False)
+    except DownloadVerificationError as exc:
+        log.warning("ignoring %s: %s", path, exc)
+        return False
+    return True
+
+
+def _download(remote: Any, dest: Path, *, timeout: float, retries: int, progress: bool) -> None:
+    """Download ``remote.url`` to ``dest`` via ``dest.part``: resume, retry, verify, rename."""
+    part = _part_path(dest)
+    part.parent.mkdir(parents=True, exist_ok=True)
+    log.info("downloading %s -> %s%s", remote.url, dest, f" (terms: {remote.terms})" if remote.terms else "")
+    fetch = dict(url=remote.url, part=part, timeout=timeout, retries=retries, progress=progress)
+    try:
+        total = _fetch_retrying(**fetch)
+    except _RangeNotSatisfiable as exc:
+        try:
+            _finish(part, dest, remote, exc.total)
+            return
+        except DownloadVerificationError as bad:
+            log.warning("discarded %s (%s); downloading again from the start", part, bad)
+            total = _fetch_retrying(**fetch)
+    _finish(part, dest, remote, total)
+
+
+def _finish(part: Path, dest: Path, remote: Any, total: int | None) -> None:
+    """Verify ``part`` (deleting it on failure) and move it to ``dest`` atomically."""
+    try:
+        _check(part, remote, total, gz=dest.name.endswith(".gz"))
+    except DownloadVerificationError:
+        part.unlink(missing_ok=True)
+        raise
+    os.replace(part, dest)
+    log.info("saved %s (%d bytes)", dest, dest.stat().st_size)
+
+
+def _fetch_retrying(*, url: str, part: Path, timeout: float, retries: int, progress: bool) -> int | None:
+    """``_fetch`` with up to ``retries`` re-attempts (each resuming) after transient errors."""
+    attempt = 0
+    while True:
+        try:
+            return _fetch(url, part, timeout=timeout, progress=progress)
+        except _NETWORK_ERRORS as exc:
+            attempt += 1
+            if attempt > retries or (isinstance(exc, urllib.error.HTTPError) and exc.code < 500):
+                raise
+            log.warning("download of %s failed (%s); retry %d/%d", url, exc, attempt, retries)
+            time.sleep(RETRY_BACKOFF_S * attempt)
+
+
+def _fetch(url: str, part: Path, *, timeout: float, progress: bool) -> int | None:
+    """Stream ``url`` into ``part``, resuming from its size; return the full size when known."""
+    offset = part.stat().st_size if part.exists() else 0
+    headers = {"Range": f"bytes={offset}-"} if offset else {}
+    try:
+        response = urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and offset:
+            raise _RangeNotSatisfiable(_range_total(exc.headers.get("Content-Range"))) from exc
+        raise
+    with response:
+        if response.status != 206:
+            offset = 0  # the server ignored the range: start over
+        length = response.headers.get("Content-Length")
+        length = int(length) if length is not None else None
+        total = _range_total(response.headers.get("Content-Range")) if offset else None
+        if total is None and length is not None:
+            total = offset + length
+        with open(part, "ab" if offset else "wb") as out:
+            got = _copy(response, out, total=total, initial=offset, desc=part.stem, progress=progress)
+    if length is not None and got < length:
+        raise http.client.IncompleteRead(b"", length - got)
+    return total
+
+
+def _range_total(content_range: str | None) -> int | None:
+    """The full size from a ``Content-Range: bytes a-b/N`` (or ``bytes */N``) header."""
+    match = re.search(r"/(\d+)\s*$", content_range or "")
+    return int(match.group(1)) if match else None
+
+
+def _copy(src: IO[bytes], dst: IO[bytes], *, total: int | None, initial: int, desc: str, progress: bool) -> int:
+    """Copy ``src`` to ``dst`` in chunks under a byte progress bar; return the bytes copied."""
+    copied = 0
+    bar = tqdm(total=total, initial=initial, desc=desc, disable=not progress, unit="B", unit_scale=True,
+               unit_divisor=1024)
+    with bar:
+        while chunk := src.read(CHUNK):
+            dst.write(chunk)
+            copied += len(chunk)
+            bar.update(len(chunk))
+    return copied
+
+
+def _check(path: Path, remote: Any, total: int | None, *, gz: bool) -> None:
+    """Raise ``DownloadVerificationError`` unless ``path`` has the expected size, sha256 and gzip stream."""
+    size = path.stat().st_size
+    for what, expected in (("server size", total), ("remote.size", remote.size)):
+        if expected is not None and size != expected:
+            raise DownloadVerificationError(f"{path}: {what} expected {expected} bytes, got {size}")
+    if remote.sha256:
+        got = _sha256(path)
+        if got != remote.sha256.lower():
+            raise DownloadVerificationError(f"{path}: sha256 expected {remote.sha256}, got {got}")
+    if gz:
+        _check_gzip(path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_gzip(path: Path) -> None:
+    """Decompress ``path`` in chunks, discarding the output; a truncated or corrupt stream raises."""
+    try:
+        with gzip.open(path, "rb") as f:
+            while f.read(CHUNK):
+                pass
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DownloadVerificationError(f"{path}: gzip expected a complete stream, got {exc}") from exc
+
+
+def _extract(archive: Path, member: str, dest: Path, *, progress: bool) -> None:
+    """Stream ``member`` out of ``archive`` into ``dest`` (via ``dest.part``, renamed on success)."""
+    part = _part_path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    log.info("extracting %s from %s -> %s", member, archive, dest)
+    try:
+        with _open_member(archive, member) as src, open(part, "wb") as out:
+            _copy(src, out, total=None, initial=0, desc=dest.name, progress=progress)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    os.replace(part, dest)
+
+
+@contextmanager
+def _open_member(archive: Path, member: str) -> Iterator[IO[bytes]]:
+    """Open ``member`` of a zip or tar; ``inner.tar/path`` reaches into a tar inside the archive."""
+    outer, inner = _split_member(member)
+    with ExitStack() as stack:
+        if zipfile.is_zipfile(archive):
+            zf = stack.enter_context(zipfile.ZipFile(archive))
+            if outer not in zf.namelist():
+                raise _member_missing(outer, archive)
+            stream = stack.enter_context(zf.open(outer))
+        else:
+            stream = _tar_member(stack, stack.enter_context(open(archive, "rb")), outer, archive)
+        yield _tar_member(stack, stream, inner, archive) if inner else stream
+
+
+def _split_member(member: str) -> tuple[str, str | None]:
+    """Split ``a/inner.tar/b/file`` into ``("a/inner.tar", "b/file")`` (no tar component: no split)."""
+    parts = PurePosixPath(member).parts
+    for i, part in enumerate(parts[:-1]):
+        if part.endswith(_TAR_SUFFIXES):
+            return "/".join(parts[: i + 1]), "/".join(parts[i + 1 :])
+    return member, None
+
+
+def _tar_member(stack: ExitStack, fileobj: IO[bytes], name: str, archive: Path) -> IO[bytes]:
+    """Scan a tar stream (``r|*``) for ``name`` and return its contents as a stream."""
+    tar = stack.enter_context(tarfile.open(fileobj=fileobj, mode="r|*"))
+    for info in tar:
+        if info.isfile() and info.name.removeprefix("./") == name:
+            return tar.extractfile(info)
+    raise _member_missing(name, archive)
+
+
+def _member_missing(name: str, archive: Path) -> DataFileMissingError:
+    return DataFileMissingError(f"{name} not found in {archive}; check remote.archive_member")

@@ -1,0 +1,110 @@
+"""From a dataset config to processed, cached splits: the one entry point stages use."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from recexp.data import cache
+from recexp.data.fingerprint import file_sha256, fingerprint
+from recexp.data.processing import Processed, process
+from recexp.data.raw import RawData
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Dataset:
+    """Processed data plus where it came from."""
+
+    processed: Processed
+    name: str
+    fingerprint: str
+    directory: Path
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def split(self, name: str):
+        return self.processed.split(name)
+
+
+def load_dataset(ds: DictConfig, cache_dir: str | Path) -> Dataset:
+    """Reuse the cached splits for this exact data and processing config, or build them."""
+    cache_root = Path(cache_dir).expanduser()
+    raw_files = _raw_files(ds, cache_root)
+    source = {
+        "format": ds.format.value,
+        "max_review_chars": ds.max_review_chars,
+        "files": {k: _describe_file(p, cache_root) for k, p in raw_files.items()},
+    }
+    if ds.format.value == "synthetic":
+        source["synthetic"] = OmegaConf.to_container(ds.synthetic, enum_to_str=True)
+    params = _processing_params(ds)
+    digest = fingerprint({"source": source, "processing": params})
+    directory = cache_root / "processed" / f"{ds.name}-{digest[:16]}"
+    cache_hit = cache.is_complete(directory)
+    if cache_hit:
+        log.info("data: reusing cached splits in %s", directory)
+    else:
+        raw = _read(ds, raw_files)
+        log.info("data: processing %d interactions", raw.interactions.num_rows)
+        extra = {"source": source, "processing_params": params, "skipped": raw.skipped, "n_lines": raw.n_lines}
+        cache.write_processed(process(raw, **params), directory, extra)
+    processed, stats = cache.read_processed(directory)
+    return Dataset(processed, ds.name, digest, directory, _data_metrics(digest, directory, cache_hit, stats))
+
+
+def _raw_files(ds: DictConfig, cache_root: Path) -> dict[str, Path]:
+    if ds.format.value == "synthetic":
+        return {}
+    from recexp.data.download import ensure_file
+
+    files = {"reviews": ensure_file(ds.reviews_path, ds.reviews_remote, cache_root, config_key="dataset.reviews_path")}
+    if ds.meta_path is not None or ds.meta_remote.url is not None:
+        files["meta"] = ensure_file(ds.meta_path, ds.meta_remote, cache_root, config_key="dataset.meta_path")
+    return files
+
+
+def _describe_file(path: Path, cache_root: Path) -> dict[str, Any]:
+    return {"path": str(path), "sha256": file_sha256(path, cache_root / "hashes")}
+
+
+def _read(ds: DictConfig, raw_files: dict[str, Path]) -> RawData:
+    if ds.format.value == "synthetic":
+        from recexp.data.synthetic import generate
+
+        return generate(**OmegaConf.to_container(ds.synthetic))
+    from recexp.data.readers import read_raw
+
+    return read_raw(
+        ds.format.value,
+        raw_files["reviews"],
+        raw_files.get("meta"),
+        strict=ds.strict,
+        max_review_chars=ds.max_review_chars,
+    )
+
+
+def _processing_params(ds: DictConfig) -> dict[str, Any]:
+    return {
+        "dedupe": ds.dedupe,
+        "k_core": ds.k_core,
+        "split_strategy": ds.split.strategy.value,
+        "valid_frac": ds.split.valid_frac,
+        "test_frac": ds.split.test_frac,
+        "history_k": ds.context.history_k,
+        "item_reviews_k": ds.context.item_reviews_k,
+    }
+
+
+def _data_metrics(digest: str, directory: Path, cache_hit: bool, stats: dict) -> dict[str, Any]:
+    metrics: dict[str, Any] = {"data/fingerprint": digest, "data/dir": str(directory), "data/cache_hit": cache_hit}
+    metrics.update({f"data/{k}": v for k, v in stats["processing"].items()})
+    metrics["data/n_lines"] = stats.get("n_lines", 0)
+    metrics.update({f"data/skipped/{reason}": n for reason, n in stats.get("skipped", {}).items()})
+    for reason, n in stats.get("skipped", {}).items():
+        log.warning("data: skipped %d malformed input lines (%s)", n, reason)
+    return metrics

@@ -1,0 +1,35 @@
+"""Rating-prediction metrics. A missing prediction (NaN) is never scored as correct:
+
+- ``mae``/``rmse``: over the cases that have a prediction; ``coverage``: their fraction;
+- ``mae_fallback``/``rmse_fallback``: over all cases, a missing prediction replaced by the
+  declared fallback (the user's prior mean rating, else the train global mean);
+- ``mae_by_true/<r>``: MAE (with fallback) among cases whose true rating rounds to r;
+- ``n``: number of cases.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+RATING_LEVELS = (1, 2, 3, 4, 5)
+
+
+def rating_metrics(true: np.ndarray, pred: np.ndarray, fallback: np.ndarray) -> dict[str, float]:
+    true, pred, fallback = (np.asarray(a, dtype=np.float64) for a in (true, pred, fallback))
+    covered = ~np.isnan(pred)
+    filled = np.where(covered, pred, fallback)
+    metrics = {"n": int(true.size), "coverage": float(covered.mean()) if true.size else 0.0}
+    metrics.update(_errors(true[covered], pred[covered], suffix=""))
+    metrics.update(_errors(true, filled, suffix="_fallback"))
+    for level in RATING_LEVELS:
+        mask = np.rint(true) == level
+        if mask.any():
+            metrics[f"mae_by_true/{level}"] = float(np.abs(filled[mask] - true[mask]).mean())
+    return metrics
+
+
+def _errors(true: np.ndarray, pred: np.ndarray, suffix: str) -> dict[str, float]:
+    if true.size == 0:
+        return {f"mae{suffix}": float("nan"), f"rmse{suffix}": float("nan")}
+    err = pred - true
+    return {f"mae{suffix}": float(np.abs(err).mean()), f"rmse{suffix}": float(np.sqrt((err**2).mean()))}

@@ -1,0 +1,89 @@
+"""Compose -> validate -> load data -> run the paradigm's stages -> write outputs.
+
+Nothing domain-specific lives here. Every run dir gets resolved_config.yaml, metrics.json
+(also when the run fails, with ``status: failed``) and Hydra's log file (run.log)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from recexp.preflight import check_run_dir
+from recexp.validation import validate
+
+log = logging.getLogger(__name__)
+
+
+def launch(cfg: DictConfig) -> float | None:
+    """Hydra task function body; returns valid MAE (the objective sweeps minimise)."""
+    validate(cfg)
+    from hydra.core.hydra_config import HydraConfig
+
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    check_run_dir(run_dir, bool(cfg.resume))  # multirun jobs are not preflighted
+    metrics = run(cfg, run_dir)
+    return metrics.get("valid/mae")
+
+
+def run(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
+    """Run one job into ``run_dir`` and return its metrics."""
+    started = time.perf_counter()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    resolved = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
+    (run_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(resolved))
+    metrics: dict[str, Any] = _identity(cfg)
+    _seed_everything(cfg.seed)
+
+    from recexp.tracking import open_tracker
+
+    with open_tracker(cfg.logger, run_dir, resolved, job_type=cfg.paradigm.name) as tracker:
+        metrics["logger/status"] = tracker.status
+        try:
+            metrics.update(_run_paradigm(cfg, run_dir, tracker))
+            metrics["status"] = "ok"
+        except BaseException as exc:
+            metrics.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            metrics["wall_time_s"] = round(time.perf_counter() - started, 3)
+            _write_json(run_dir / "metrics.json", metrics)
+            tracker.summary(metrics)
+    log.info("run dir: %s", run_dir)
+    _log_headline(metrics)
+    return metrics
+
+
+def _run_paradigm(cfg: DictConfig, run_dir: Path, tracker: Any) -> dict[str, Any]:
+    from recexp.data.pipeline import load_dataset
+    from recexp.paradigms.runner import run_stages
+    from recexp.paradigms.state import RunState
+
+    data = load_dataset(cfg.dataset, cfg.cache_dir)
+    state = RunState(cfg=cfg, run_dir=run_dir, data=data, metrics=dict(data.metrics), tracker=tracker)
+    return run_stages(list(cfg.paradigm.stages), state).metrics
+
+
+def _identity(cfg: DictConfig) -> dict[str, Any]:
+    return {"paradigm": cfg.paradigm.name, "dataset": cfg.dataset.name, "model": cfg.model.name, "seed": cfg.seed}
+
+
+def _seed_everything(seed: int) -> None:
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+
+
+def _write_json(path: Path, values: dict[str, Any]) -> None:
+    path.write_text(json.dumps(values, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def _log_headline(metrics: dict[str, Any]) -> None:
+    keys = [k for k in ("valid/mae", "test/mae", "test/rmse", "test/coverage") if k in metrics]
+    log.info("%s", "  ".join(f"{k}={metrics[k]:.4f}" for k in keys))

@@ -1,0 +1,52 @@
+"""Compose and check the config before Hydra starts a run: a config that cannot run fails with
+one line before any run dir is made or any heavy library is imported, and a run dir that already
+holds a run is refused so nothing is overwritten."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra._internal.utils import get_args_parser
+from omegaconf import DictConfig, OmegaConf
+
+from recexp.errors import ConfigError
+from recexp.validation import validate
+
+RUN_MARKERS = ("resolved_config.yaml", "metrics.json")
+
+
+def preflight(argv: list[str], config_dir: Path) -> None:
+    """Validate a single run's config as `python run.py ARGS` would compose it.
+
+    Multirun jobs and Hydra's informational flags are left to Hydra (each job validates itself).
+    """
+    args = get_args_parser().parse_args(argv)
+    if args.multirun or args.help or args.hydra_help or args.info or args.cfg or args.shell_completion:
+        return
+    if args.config_path or args.config_dir:
+        return
+    with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
+        cfg = compose(args.config_name or "config", overrides=args.overrides, return_hydra_config=True)
+    validate(task_config(cfg))
+    check_run_dir(Path(str(cfg.hydra.run.dir)), bool(cfg.resume))
+
+
+def task_config(cfg: DictConfig) -> DictConfig:
+    """The config without Hydra's own node."""
+    return OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"])
+
+
+def check_run_dir(run_dir: Path, resume: bool) -> None:
+    """Refuse a directory holding a run, unless resuming a run that has not finished."""
+    if not any((run_dir / marker).exists() for marker in RUN_MARKERS):
+        return
+    if not resume:
+        raise ConfigError(
+            f"hydra.run.dir={run_dir} already holds a run; choose another directory "
+            "(or resume=true to continue an unfinished run there)"
+        )
+    metrics = run_dir / "metrics.json"
+    if metrics.exists() and json.loads(metrics.read_text()).get("status") == "ok":
+        raise ConfigError(f"resume=true but the run in {run_dir} already finished (metrics.json status ok)")

@@ -1,0 +1,99 @@
+"""W&B wiring: open one run per job, log the resolved config, put final metrics in the summary,
+and always finish it. W&B being unreachable never fails or hangs a run: init and finish have
+timeouts, and an init failure is logged and recorded in metrics.json (``logger/status``)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any, Iterator
+
+log = logging.getLogger(__name__)
+
+
+class NullTracker:
+    """Tracker that records nothing (``logger=none``, or W&B could not start)."""
+
+    status = "none"
+
+    def log(self, values: dict[str, Any], step: int | None = None) -> None:
+        pass
+
+    def summary(self, values: dict[str, Any]) -> None:
+        pass
+
+    def finish(self, exit_code: int) -> None:
+        pass
+
+
+class Tracker(NullTracker):
+    """A live W&B run."""
+
+    status = "ok"
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+
+    def log(self, values: dict[str, Any], step: int | None = None) -> None:
+        self.run.log(values, step=step)
+
+    def summary(self, values: dict[str, Any]) -> None:
+        self.run.summary.update(values)
+
+    def finish(self, exit_code: int) -> None:
+        try:
+            self.run.finish(exit_code=exit_code)
+        except Exception as exc:  # a failing upload must not turn a finished run into a failure
+            log.warning("W&B finish failed: %s", exc)
+
+
+@contextlib.contextmanager
+def open_tracker(logger_cfg: Any, run_dir: Path, config: dict, job_type: str) -> Iterator[NullTracker]:
+    """Yield a tracker for one job; finish it on exit (exit_code 1 when the body raised)."""
+    tracker = _start(logger_cfg, run_dir, config, job_type)
+    exit_code = 1
+    try:
+        yield tracker
+        exit_code = 0
+    finally:
+        tracker.finish(exit_code)
+
+
+def _start(logger_cfg: Any, run_dir: Path, config: dict, job_type: str) -> NullTracker:
+    if _value(logger_cfg.backend) == "none":
+        return NullTracker()
+    try:
+        return Tracker(_init_wandb(logger_cfg, run_dir, config, job_type))
+    except Exception as exc:
+        log.warning("W&B could not start (%s: %s); this run continues without W&B", type(exc).__name__, exc)
+        tracker = NullTracker()
+        tracker.status = f"wandb init failed: {type(exc).__name__}"
+        return tracker
+
+
+def _init_wandb(logger_cfg: Any, run_dir: Path, config: dict, job_type: str) -> Any:
+    import wandb
+
+    settings = wandb.Settings(
+        init_timeout=float(logger_cfg.init_timeout_s),
+        finish_timeout=float(logger_cfg.init_timeout_s),
+        silent=True,
+    )
+    return wandb.init(
+        project=logger_cfg.project,
+        entity=logger_cfg.entity,
+        group=logger_cfg.group,
+        tags=list(logger_cfg.tags),
+        job_type=logger_cfg.job_type or job_type,
+        name=run_dir.name,
+        dir=str(run_dir),
+        mode=_value(logger_cfg.mode),
+        config=config,
+        reinit="create_new",
+        settings=settings,
+    )
+
+
+def _value(option: Any) -> str:
+    return getattr(option, "value", option)

@@ -1,0 +1,73 @@
+"""Checks on a composed config that the schemas alone cannot express. Imports nothing heavy,
+so a bad config fails in well under a second, before torch or TRL is loaded."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+
+from omegaconf import DictConfig, OmegaConf
+
+from recexp.config import RunConfig
+from recexp.errors import ConfigError
+from recexp.paradigms.registry import STAGES
+
+
+def validate(cfg: DictConfig) -> None:
+    """Raise ConfigError (one line, naming the key) for a config that cannot run."""
+    _check_schema(cfg)
+    _check_stages(cfg)
+    _check_dataset(cfg.dataset)
+
+
+def _check_schema(cfg: DictConfig) -> None:
+    """Every key must exist in its schema: catches keys forced in with '+'."""
+    _check_keys(cfg, RunConfig, "")
+
+
+def _check_keys(node: DictConfig, schema: type, path: str) -> None:
+    allowed = {f.name for f in dataclasses.fields(schema)}
+    for key in node:
+        full_key = f"{path}{key}"
+        if key not in allowed:
+            raise ConfigError(f"{full_key}: unknown key; allowed keys here: {', '.join(sorted(allowed))}")
+        child_schema = _dataclass_of(schema, key)
+        if child_schema is not None and isinstance(node[key], DictConfig):
+            _check_keys(node[key], child_schema, f"{full_key}.")
+
+
+def _dataclass_of(schema: type, key: str) -> type | None:
+    hint = typing.get_type_hints(schema)[key]
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    candidate = args[0] if typing.get_origin(hint) is typing.Union and len(args) == 1 else hint
+    return candidate if dataclasses.is_dataclass(candidate) else None
+
+
+def _check_stages(cfg: DictConfig) -> None:
+    stages = list(cfg.paradigm.stages)
+    if not stages:
+        raise ConfigError("paradigm.stages: empty; a paradigm lists at least one stage")
+    for i, name in enumerate(stages):
+        if name not in STAGES:
+            raise ConfigError(f"paradigm.stages[{i}]: unknown stage '{name}'; allowed: {', '.join(sorted(STAGES))}")
+    if "fit_cf" in stages and cfg.paradigm.cf is None:
+        raise ConfigError(f"paradigm.cf: required by stage fit_cf (paradigm={cfg.paradigm.name})")
+
+
+def _check_dataset(ds: DictConfig) -> None:
+    fmt = ds.format.value
+    if fmt == "synthetic":
+        if ds.synthetic is None:
+            raise ConfigError("dataset.synthetic: required when dataset.format=synthetic")
+        return
+    has_path = not OmegaConf.is_missing(ds, "reviews_path") and ds.reviews_path is not None
+    if not has_path and ds.reviews_remote.url is None:
+        raise ConfigError(
+            f"dataset.reviews_path: required for dataset={ds.name} (format {fmt}); "
+            f"pass dataset.reviews_path=/path/to/reviews file"
+        )
+    if not 0 <= ds.split.valid_frac < 1 or not 0 < ds.split.test_frac < 1 or ds.split.valid_frac + ds.split.test_frac >= 1:
+        raise ConfigError("dataset.split: need 0 <= valid_frac, 0 < test_frac and valid_frac + test_frac < 1")
+    for key in ("k_core", "max_review_chars"):
+        if ds[key] < 0:
+            raise ConfigError(f"dataset.{key}: must be >= 0, got {ds[key]}")

@@ -1,0 +1,38 @@
+"""Shared fixtures: an isolated cache per session, the repo root, the shared data folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory) -> Path:
+    """Every test uses a fresh data cache and offline W&B, never the user's."""
+    cache = tmp_path_factory.mktemp("recexp-cache")
+    os.environ["RECEXP_CACHE_DIR"] = str(cache)
+    os.environ["WANDB_MODE"] = "offline"
+    os.environ["WANDB_SILENT"] = "true"
+    return cache
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is absent")
+    return SHARED_DATA
+
+
+def run_cli(*overrides: str, cwd: Path = ROOT, timeout: float = 600, env: dict | None = None):
+    """Run `python run.py OVERRIDES...` in a subprocess; returns the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *overrides],
+        cwd=cwd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+    )

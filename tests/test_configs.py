@@ -1,0 +1,98 @@
+"""Config-level tests: every group option composes and validates; bad configs fail fast, in one line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+import recexp.config  # noqa: F401  (registers the schema)
+from recexp.errors import ConfigError
+from recexp.validation import validate
+
+from .conftest import ROOT, run_cli
+
+CONF = ROOT / "conf"
+GROUPS = ("dataset", "model", "prompt", "reward", "paradigm", "trainer", "teacher", "logger", "experiment")
+NEEDS_PATH = {"amazon2014", "amazon2018", "amazon2023", "yelp"}
+
+
+def _compose(*overrides: str):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose("config", overrides=list(overrides), return_hydra_config=False)
+
+
+def _options(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+@pytest.mark.parametrize(
+    "group,option", [(g, o) for g in GROUPS for o in _options(g)], ids=lambda v: str(v)
+)
+def test_every_group_option_composes_and_validates(group, option):
+    overrides = [f"{group}={option}"]
+    if group == "dataset" and option in NEEDS_PATH:
+        overrides.append("dataset.reviews_path=/data/reviews.json.gz")
+    cfg = _compose(*overrides)
+    validate(cfg)
+    OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves
+
+
+def test_groups_mirror_packages():
+    assert {p.name for p in CONF.iterdir() if p.is_dir()} >= set(GROUPS)
+
+
+def test_generic_format_without_path_names_the_key():
+    with pytest.raises(ConfigError, match=r"dataset\.reviews_path: required for dataset=amazon2014"):
+        validate(_compose("dataset=amazon2014"))
+
+
+def test_unknown_stage_lists_allowed():
+    with pytest.raises(ConfigError, match=r"paradigm\.stages\[0\]: unknown stage 'nope'; allowed: evaluate, fit_cf"):
+        validate(_compose("paradigm.stages=[nope]"))
+
+
+def test_key_forced_in_with_plus_is_rejected():
+    with pytest.raises(Exception, match=r"dataset\.bogus: unknown key; allowed keys here: context, dedupe"):
+        validate(_compose("+dataset.bogus=1"))
+
+
+@pytest.mark.parametrize(
+    "override,expected",
+    [
+        ("dataset=nope", "dataset=nope is not a known choice; allowed values for 'dataset': amazon2014, amazon2018"),
+        ("paradigm=nope", "allowed values for 'paradigm': bias, global_mean, item_mean, mf, user_mean"),
+        ("dataset.k_core=abc", "dataset.k_core: Value 'abc' of type 'str' could not be converted to Integer"),
+        ("dataset.bogus=1", "dataset.bogus: unknown key; allowed keys here: name, format, reviews_path"),
+        ("dataset.split.strategy=bad", "dataset.split.strategy: Invalid value 'bad', expected one of [leave_last, global_time]"),
+        ("logger.mode=loud", "logger.mode: Invalid value 'loud', expected one of [offline, online, disabled]"),
+        ("dataset=amazon2014", "dataset.reviews_path: required for dataset=amazon2014"),
+    ],
+)
+def test_cli_config_error_is_one_line_fast_and_nonzero(override, expected, tmp_path):
+    started = time.perf_counter()
+    proc = run_cli(override, f"hydra.run.dir={tmp_path / 'run'}", timeout=60)
+    elapsed = time.perf_counter() - started
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 2, proc.stderr
+    assert lines == [lines[0]] and lines[0].startswith("config error: "), proc.stderr
+    assert expected in lines[0]
+    assert elapsed < 3.0, f"config error took {elapsed:.2f}s"
+
+
+def test_config_errors_do_not_import_heavy_libraries(tmp_path):
+    code = (
+        "import sys; sys.argv=['run.py','dataset.k_core=abc','hydra.run.dir=" + str(tmp_path) + "'];"
+        "import runpy\n"
+        "try:\n runpy.run_path('run.py', run_name='__main__')\n"
+        "except SystemExit: pass\n"
+        "heavy=[m for m in ('torch','transformers','trl','wandb','pandas','pyarrow') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "HEAVY []" in proc.stdout, proc.stdout + proc.stderr
