@@ -252,8 +252,9 @@ def test_archive_member_in_tar_in_zip(server, tmp_path):
     server.files["/Yelp-JSON.zip"] = archive
     url = server.url + "/Yelp-JSON.zip"
     inner = "Yelp JSON/yelp_dataset.tar/"
-    reviews = RemoteFile(url=url, filename="yelp_review.json", sha256=sha(archive), archive_member=inner + "review.json")
-    meta = RemoteFile(url=url, sha256=sha(archive), archive_member=inner + "business.json")
+    digest = sha(archive)
+    reviews = RemoteFile(url=url, filename="yelp_review.json", sha256=digest, archive_member=inner + "review.json")
+    meta = RemoteFile(url=url, sha256=digest, archive_member=inner + "business.json")
     path = ensure_file(None, reviews, tmp_path, progress=False)
     assert path == tmp_path / "raw" / "yelp_review.json" and path.read_bytes() == PAYLOAD
     meta_path = ensure_file(None, meta, tmp_path, progress=False)
