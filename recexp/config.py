@@ -141,8 +141,8 @@ class CFConfig:
     factors: List[int] = field(default_factory=lambda: [32])
     lr: float = 0.01
     max_epochs: int = 300
-    patience: int = 15
-    batch_size: int = 4096
+    patience: int = 10
+    batch_size: int = 256
     select_by: Metric = Metric.mae
 
 

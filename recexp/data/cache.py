@@ -2,7 +2,7 @@
 
 Files: interactions.parquet (all rows, sorted, with split and context columns), item_order.npy,
 items.parquet (when the source has metadata), train/valid/test.parquet (each split's rows with
-a ``row`` column pointing into interactions.parquet), stats.json (written last: marks the
+a ``row`` column pointing into interactions.parquet, without the review text), stats.json (written last: marks the
 directory complete). Written into a temporary sibling and renamed, so a crash or a concurrent
 job never leaves a half-written cache behind."""
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from recexp.data.columns import SPLITS
+from recexp.data.columns import REVIEW_TEXT, REVIEW_TITLE, SPLITS
 from recexp.data.processing import Processed
 
 STATS_FILE = "stats.json"
@@ -27,8 +27,8 @@ def is_complete(directory: Path) -> bool:
     return (directory / STATS_FILE).exists()
 
 
-def write_processed(processed: Processed, directory: Path, extra_stats: dict) -> None:
-    """Write all files of a processed dataset atomically into ``directory``."""
+def write_processed(processed: Processed, directory: Path, extra_stats: dict) -> dict:
+    """Write all files of a processed dataset atomically into ``directory``; return its stats."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
@@ -36,13 +36,14 @@ def write_processed(processed: Processed, directory: Path, extra_stats: dict) ->
         np.save(tmp / "item_order.npy", processed.item_order)
         if processed.items is not None:
             pq.write_table(processed.items, tmp / "items.parquet")
-        for name in SPLITS:
-            pq.write_table(processed.split(name), tmp / f"{name}.parquet")
+        for name in SPLITS:  # text stays in interactions.parquet; `row` points there
+            pq.write_table(processed.split(name).drop_columns([REVIEW_TITLE, REVIEW_TEXT]), tmp / f"{name}.parquet")
         stats = {"processing": processed.stats, **extra_stats}
         (tmp / STATS_FILE).write_text(json.dumps(stats, indent=2, sort_keys=True))
         _publish(tmp, directory)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return stats
 
 
 def read_processed(directory: Path) -> tuple[Processed, dict]:

@@ -48,12 +48,14 @@ def load_dataset(ds: DictConfig, cache_dir: str | Path) -> Dataset:
     cache_hit = cache.is_complete(directory)
     if cache_hit:
         log.info("data: reusing cached splits in %s", directory)
+        processed, stats = cache.read_processed(directory)
     else:
         raw = _read(ds, raw_files)
         log.info("data: processing %d interactions", raw.interactions.num_rows)
         extra = {"source": source, "processing_params": params, "skipped": raw.skipped, "n_lines": raw.n_lines}
-        cache.write_processed(process(raw, **params), directory, extra)
-    processed, stats = cache.read_processed(directory)
+        processed = process(raw, **params)
+        stats = cache.write_processed(processed, directory, extra)
+        log.info("data: cached splits in %s", directory)
     return Dataset(processed, ds.name, digest, directory, _data_metrics(digest, directory, cache_hit, stats))
 
 

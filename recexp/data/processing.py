@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -41,37 +42,36 @@ class Processed:
 def process(raw: RawData, *, dedupe: bool = True, k_core: int = 5,
             split_strategy: str | Enum = "leave_last", valid_frac: float = 0.1,
             test_frac: float = 0.1, history_k: int = 10, item_reviews_k: int = 10) -> Processed:
-    """Dedupe (keep latest), iterative k-core, split, and strictly-earlier contexts per row."""
+    """Dedupe (keep latest), iterative k-core, split, and strictly-earlier contexts per row.
+
+    Consumes ``raw.interactions`` (set to None): each input column is released as soon as its
+    output is gathered, which bounds peak memory to the input plus one output column."""
     strategy = getattr(split_strategy, "value", split_strategy)
-    table = raw.interactions
+    table, raw.interactions = raw.interactions, None
     users, _ = _codes(table[C.USER])
     items, item_ids = _codes(table[C.ITEM])
     times = table[C.TIMESTAMP].to_numpy()
-    rows = np.lexsort((times, users))  # stable: equal timestamps keep read order
-    stats = {"n_raw": len(rows)}
-    if dedupe:
-        rows = rows[_latest_per_pair(users[rows], items[rows])]
-    stats["n_after_dedupe"] = len(rows)
-    rows = rows[_k_core(users[rows], items[rows], k_core)]
-    stats["n_after_kcore"] = len(rows)
+    rows, stats = _select_rows(users, items, times, dedupe, k_core)
 
     users, items, times = users[rows], items[rows], times[rows]
     ratings = table[C.RATING].to_numpy()[rows].astype(np.float64)
     split = _split(users, times, strategy, valid_frac, test_frac)
-    user_ctx = _contexts(users, times, ratings, history_k)
-    item_order = np.lexsort((times, items)).astype(np.int64)
-    item_ctx = [_unsort(values, item_order) for values in _contexts(
-        items[item_order], times[item_order], ratings[item_order], item_reviews_k)]
+    item_order = _order_by(items, times)
+    contexts = _context_columns(users, items, times, ratings, item_order, history_k,
+                                item_reviews_k)
     stats.update(n_users=_n_distinct(users), n_items=_n_distinct(items),
                  **{f"n_{name}": int(np.sum(split == code)) for code, name in enumerate(C.SPLITS)})
 
+    gathered = {}
+    for name in (C.USER, C.ITEM, C.REVIEW_TITLE, C.REVIEW_TEXT):
+        gathered[name] = _take(table[name], rows)
+        table = table.drop_columns([name])
     interactions = pa.table({
-        C.USER: _take(table[C.USER], rows), C.ITEM: _take(table[C.ITEM], rows),
+        C.USER: gathered[C.USER], C.ITEM: gathered[C.ITEM],
         C.RATING: pa.array(ratings, pa.float64()), C.TIMESTAMP: pa.array(times, pa.int64()),
-        C.REVIEW_TITLE: _take(table[C.REVIEW_TITLE], rows),
-        C.REVIEW_TEXT: _take(table[C.REVIEW_TEXT], rows),
+        C.REVIEW_TITLE: gathered[C.REVIEW_TITLE], C.REVIEW_TEXT: gathered[C.REVIEW_TEXT],
         C.SPLIT: pa.DictionaryArray.from_arrays(split, pa.array(C.SPLITS)).cast(pa.string()),
-        **dict(zip(C.CONTEXT_COLUMNS, _context_arrays(user_ctx, item_ctx))),
+        **{name: pa.array(values) for name, values in contexts.items()},
     })
     kept_item_ids = item_ids.take(np.unique(items))
     return Processed(interactions, item_order, _restrict_items(raw.items, kept_item_ids), stats)
@@ -84,14 +84,35 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     return pc.index_in(column, value_set=values).to_numpy(), values
 
 
+def _order_by(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """Stable (int64) order of rows by (major, minor): one argsort of a packed key when the
+    non-negative ``major`` codes and the range of ``minor`` fit in 62 bits together."""
+    if len(major) == 0:
+        return np.arange(0)
+    minor_bits = (int(minor.max()) - int(minor.min())).bit_length()
+    if int(major.max()).bit_length() + minor_bits > 62:
+        return np.lexsort((minor, major))
+    packed = (major.astype(np.int64) << minor_bits) | (minor - minor.min())
+    return np.argsort(packed, kind="stable")
+
+
 def _latest_per_pair(users: np.ndarray, items: np.ndarray) -> np.ndarray:
     """Mask keeping the last row of each (user, item) pair; rows are in (user, time, read) order."""
-    order = np.lexsort((items, users))  # stable: within a pair, rows stay in time order
-    last = np.ones(len(order), bool)
-    last[:-1] = (users[order][1:] != users[order][:-1]) | (items[order][1:] != items[order][:-1])
-    keep = np.zeros(len(order), bool)
-    keep[order[last]] = True
-    return keep
+    pairs = (users.astype(np.int64) << 32) | items
+    return ~pd.Series(pairs).duplicated(keep="last").to_numpy()
+
+
+def _select_rows(users: np.ndarray, items: np.ndarray, times: np.ndarray, dedupe: bool,
+                 k_core: int) -> tuple[np.ndarray, dict[str, int]]:
+    """Raw row indices kept after dedupe and k-core, in (user, time, read) order, with counts."""
+    rows = _order_by(users, times)  # stable: equal timestamps keep read order
+    stats = {"n_raw": len(rows)}
+    if dedupe:
+        rows = rows[_latest_per_pair(users[rows], items[rows])]
+    stats["n_after_dedupe"] = len(rows)
+    rows = rows[_k_core(users[rows], items[rows], k_core)]
+    stats["n_after_kcore"] = len(rows)
+    return rows, stats
 
 
 def _k_core(users: np.ndarray, items: np.ndarray, k: int) -> np.ndarray:
@@ -119,9 +140,8 @@ def _split(users: np.ndarray, times: np.ndarray, strategy: str, valid_frac: floa
 
 def _leave_last(users: np.ndarray) -> np.ndarray:
     """Per user: last row -> test, the one before -> valid; users with < 3 rows stay in train."""
-    position = np.arange(len(users))
-    start, end = _run_starts(users), _run_ends(users)
-    from_end = np.where(end - start >= 3, end - 1 - position, -1)
+    start, end = _group_bounds(users)
+    from_end = np.where(end - start >= 3, end - 1 - np.arange(len(users)), -1)
     return np.select([from_end == 0, from_end == 1], [2, 1], 0).astype(np.int8)
 
 
@@ -137,10 +157,21 @@ def _global_time(times: np.ndarray, valid_frac: float, test_frac: float) -> np.n
     return (2 * test + valid).astype(np.int8)
 
 
+def _context_columns(users, items, times, ratings, item_order, history_k, item_reviews_k):
+    """The ``C.CONTEXT_COLUMNS`` arrays for rows sorted by (user, time)."""
+    u_start, u_end, u_n, u_mean = _contexts(users, times, ratings, history_k)
+    i_start, i_end, i_n, i_mean = (_unsort(values, item_order) for values in _contexts(
+        items[item_order], times[item_order], ratings[item_order], item_reviews_k))
+    return {C.USER_CTX_START: u_start, C.USER_CTX_END: u_end,
+            C.ITEM_CTX_START: i_start, C.ITEM_CTX_END: i_end,
+            C.USER_PRIOR_N: u_n, C.USER_PRIOR_MEAN: u_mean,
+            C.ITEM_PRIOR_N: i_n, C.ITEM_PRIOR_MEAN: i_mean}
+
+
 def _contexts(groups: np.ndarray, times: np.ndarray, ratings: np.ndarray, k: int):
     """For rows sorted by (group, time): the last-k strictly earlier rows of the group as
     [start, end), and count / mean rating of all strictly earlier rows of the group."""
-    group_start = _run_starts(groups)
+    group_start, _ = _group_bounds(groups)
     end = _run_starts(groups, times)  # first row of the same (group, time): earlier rows precede
     start = np.maximum(group_start, end - k)
     n_prior = end - group_start
@@ -150,19 +181,18 @@ def _contexts(groups: np.ndarray, times: np.ndarray, ratings: np.ndarray, k: int
     return start, end, n_prior, mean
 
 
-def _run_starts(*keys: np.ndarray) -> np.ndarray:
-    """For rows sorted by ``keys``: the index of the first row with the same key values."""
-    n = len(keys[0])
-    change = np.zeros(n, bool)
-    change[:1] = True
-    for key in keys:
-        change[1:] |= key[1:] != key[:-1]
-    return np.maximum.accumulate(np.where(change, np.arange(n), 0))
+def _group_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ascending codes: per row, the first and one-past-last row of its code."""
+    counts = np.bincount(codes)
+    ends = np.cumsum(counts)
+    return (ends - counts)[codes], ends[codes]
 
 
-def _run_ends(*keys: np.ndarray) -> np.ndarray:
-    """For rows sorted by ``keys``: one past the last row with the same key values."""
-    return len(keys[0]) - _run_starts(*(key[::-1] for key in keys))[::-1]
+def _run_starts(groups: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """For rows sorted by (group, time): the first row with the same group and time."""
+    change = np.ones(len(groups), bool)
+    change[1:] = (groups[1:] != groups[:-1]) | (times[1:] != times[:-1])
+    return np.maximum.accumulate(np.where(change, np.arange(len(groups)), 0))
 
 
 def _unsort(values: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -170,14 +200,6 @@ def _unsort(values: np.ndarray, order: np.ndarray) -> np.ndarray:
     out = np.empty_like(values)
     out[order] = values
     return out
-
-
-def _context_arrays(user_ctx, item_ctx) -> list[pa.Array]:
-    """Arrays in ``C.CONTEXT_COLUMNS`` order from (start, end, n_prior, mean) tuples."""
-    (u_start, u_end, u_n, u_mean), (i_start, i_end, i_n, i_mean) = user_ctx, item_ctx
-    ints = [pa.array(a, pa.int64()) for a in (u_start, u_end, i_start, i_end)]
-    return [*ints, pa.array(u_n, pa.int64()), pa.array(u_mean, pa.float64()),
-            pa.array(i_n, pa.int64()), pa.array(i_mean, pa.float64())]
 
 
 def _n_distinct(codes: np.ndarray) -> int:

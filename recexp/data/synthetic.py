@@ -70,14 +70,15 @@ _CLOSERS = {
         "An easy five stars."),
 }
 _ASIDES = (
-    "", "", "I picked it up after a friend kept mentioning it.", "Bought it on a whim during a sale.",
+    "", "", "I picked it up after a friend kept mentioning it.",
+    "Bought it on a whim during a sale.",
     "I went in with fairly high expectations after reading a few other reviews here.",
     "It took me a couple of evenings to get through it, which is about what I expected.",
 )
 _FILLER = " Took me a while to write this review, but I wanted to share my honest opinion."
 _MIN_TEXT, _MAX_TEXT = 100, 400
 _T0, _SPAN = 1_600_000_000, 2 * 365 * 24 * 3600
-_TASTE, _BIAS_MEAN, _BIAS_SD, _QUALITY_SD, _SELECTION = 1.3, 0.3, 0.6, 0.5, 0.8
+_TASTE, _BIAS_MEAN, _BIAS_SD, _QUALITY_SD, _SELECTION = 1.5, 0.3, 0.7, 0.6, 0.8
 
 
 def generate(n_users: int = 500, n_items: int = 300, n_attributes: int = 12, min_per_user: int = 8,

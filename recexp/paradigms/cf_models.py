@@ -102,8 +102,9 @@ class BiasModel:
 
 
 class MFModel:
-    """Biased matrix factorization mu + b_u + b_i + p_u.q_i (Koren et al. 2009), L2 ``reg`` per
-    example as in SGD-style MF, trained with Adam; early stopping on valid (best epoch kept)."""
+    """Biased matrix factorization mu + b_u + b_i + p_u.q_i (Koren et al. 2009), trained by
+    minibatch SGD on the per-example objective (e^2 + reg * (|p_u|^2 + |q_i|^2 + b_u^2 + b_i^2)) / 2,
+    the same objective as Surprise's SVD; early stopping on valid (best epoch kept)."""
 
     def __init__(self, factors: int, reg: float, lr: float, max_epochs: int, patience: int,
                  batch_size: int, select_by: str, seed: int) -> None:
@@ -119,7 +120,7 @@ class MFModel:
         enc, enc_valid = self.encoder.encode(train), self.encoder.encode(valid)
         self.mu = float(enc.ratings.mean())
         self.params = self._init_params(len(self.encoder.user_ids), len(self.encoder.item_ids))
-        optimizer = torch.optim.Adam(list(self.params.values()), lr=self.lr)
+        optimizer = torch.optim.SGD(list(self.params.values()), lr=self.lr)
         best, best_params, stale = np.inf, None, 0
         bar = tqdm(range(self.max_epochs), desc=f"mf k={self.factors} reg={self.reg}", leave=False, disable=None)
         for epoch in bar:
@@ -141,7 +142,7 @@ class MFModel:
     def _init_params(self, n_users: int, n_items: int) -> dict:
         import torch
 
-        scale = 0.1 / np.sqrt(self.factors)
+        scale = 0.1  # Surprise's init_std_dev
         return {
             "p": (torch.randn(n_users, self.factors) * scale).requires_grad_(),
             "q": (torch.randn(n_items, self.factors) * scale).requires_grad_(),
@@ -162,7 +163,7 @@ class MFModel:
             u, i = users[idx], items[idx]
             pred = self.mu + b_u[u] + b_i[i] + (p[u] * q[i]).sum(1)
             penalty = (p[u] ** 2).sum(1) + (q[i] ** 2).sum(1) + b_u[u] ** 2 + b_i[i] ** 2
-            loss = ((pred - ratings[idx]) ** 2).mean() + self.reg * penalty.mean()
+            loss = 0.5 * (((pred - ratings[idx]) ** 2) + self.reg * penalty).sum()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

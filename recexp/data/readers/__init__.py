@@ -1,0 +1,26 @@
+"""Raw-file readers: one per source format, each returning normalized ``RawData``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from recexp.data.raw import RawData
+from recexp.data.readers import amazon2014, amazon2018, amazon2023, yelp
+
+READERS: dict[str, Callable[..., RawData]] = {
+    "amazon2014": amazon2014.read,
+    "amazon2018": amazon2018.read,
+    "amazon2023": amazon2023.read,
+    "yelp": yelp.read,
+}
+
+
+def read_raw(fmt: str, reviews_path: str | os.PathLike,
+             meta_path: str | os.PathLike | None = None, *, strict: bool = False,
+             max_review_chars: int | None = 256, progress: bool = True) -> RawData:
+    """Read a review file (and optional metadata file) of format ``fmt`` into ``RawData``."""
+    if fmt not in READERS:
+        raise ValueError(f"unknown raw format {fmt!r}; expected one of {sorted(READERS)}")
+    return READERS[fmt](reviews_path, meta_path, strict=strict,
+                        max_review_chars=max_review_chars, progress=progress)
