@@ -103,7 +103,8 @@ def read_jsonl(
         for block, bytes_read in _prefetch(_blocks(path, block_bytes or DEFAULT_BLOCK_BYTES)):
             n_newlines = block.count(b"\n")
             parsed = _parse_block(block, n_newlines, first_line, spec)
-            tables.append(_keep_valid(parsed, convert, result, strict, path))
+            rows = _keep_valid(parsed, convert, result, strict, path)
+            tables.append(rows.combine_chunks())  # few large buffers: RSS stays near table size
             first_line += n_newlines
             bar.update(bytes_read - bar.n)
     if tables:

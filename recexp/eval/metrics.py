@@ -4,6 +4,9 @@
 - ``mae_fallback``/``rmse_fallback``: over all cases, a missing prediction replaced by the
   declared fallback (the user's prior mean rating, else the train global mean);
 - ``mae_by_true/<r>``: MAE (with fallback) among cases whose true rating rounds to r;
+- ``pred_hist/<r>``: fraction of the predictions that round to r (a collapse onto one rating
+  shows here while MAE can still look fine); ``pearson``: correlation of prediction and truth
+  over the covered cases (NaN when either is constant);
 - ``n``: number of cases.
 """
 
@@ -25,7 +28,16 @@ def rating_metrics(true: np.ndarray, pred: np.ndarray, fallback: np.ndarray) -> 
         mask = np.rint(true) == level
         if mask.any():
             metrics[f"mae_by_true/{level}"] = float(np.abs(filled[mask] - true[mask]).mean())
+    metrics.update(_prediction_spread(true[covered], pred[covered]))
     return metrics
+
+
+def _prediction_spread(true: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    spread = {f"pred_hist/{level}": float(np.mean(np.rint(pred) == level)) if pred.size else 0.0
+              for level in RATING_LEVELS}
+    constant = pred.size < 2 or np.ptp(pred) == 0 or np.ptp(true) == 0
+    spread["pearson"] = float("nan") if constant else float(np.corrcoef(pred, true)[0, 1])
+    return spread
 
 
 def _errors(true: np.ndarray, pred: np.ndarray, suffix: str) -> dict[str, float]:

@@ -1,4 +1,6 @@
-"""Stage ``evaluate``: score the state's predictor on valid and test, in one place for every paradigm."""
+"""Stages ``evaluate`` and ``evaluate_base``: score the state's predictor, in one place for every
+paradigm. ``evaluate`` scores valid and test (keys ``valid/*``, ``test/*``, predictions.parquet);
+``evaluate_base`` scores the model before training on test (``base/test/*``, base_predictions.parquet)."""
 
 from __future__ import annotations
 
@@ -12,37 +14,48 @@ from recexp.eval.metrics import rating_metrics
 from recexp.paradigms.state import RunState
 
 log = logging.getLogger(__name__)
-EVAL_SPLITS = ("valid", "test")
+FALLBACK = "user_prior_mean, else train global mean"
 
 
 def evaluate(state: RunState) -> RunState:
-    """Write predictions.parquet (split, row, user_id, item_id, true, pred, fallback) and metrics."""
+    return score_splits(state, ("valid", "test"), prefix="", filename="predictions.parquet")
+
+
+def evaluate_base(state: RunState) -> RunState:
+    return score_splits(state, ("test",), prefix="base/", filename="base_predictions.parquet")
+
+
+def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename: str) -> RunState:
+    """Predict each split, write metrics under ``{prefix}{split}/`` and the predictions file."""
     global_mean = float(np.mean(state.data.split("train").column(RATING).to_numpy()))
     frames = []
-    for split in EVAL_SPLITS:
+    for split in splits:
         table = state.data.split(split)
         if table.num_rows == 0:
             log.warning("evaluate: split %s is empty", split)
             continue
         frame = _predict(state.predictor, table, split, global_mean)
         metrics = rating_metrics(frame["true"], frame["pred"], frame["fallback"])
-        state.metrics.update({f"{split}/{k}": v for k, v in metrics.items()})
+        state.metrics.update({f"{prefix}{split}/{k}": v for k, v in metrics.items()})
+        log.info("%s%s: mae %.4f rmse %.4f coverage %.3f", prefix, split, metrics["mae"], metrics["rmse"], metrics["coverage"])
         frames.append(frame)
-    state.metrics["eval/fallback"] = "user_prior_mean, else train global mean"
-    pd.concat(frames, ignore_index=True).to_parquet(state.run_dir / "predictions.parquet", index=False)
+    state.metrics["eval/fallback"] = FALLBACK
+    pd.concat(frames, ignore_index=True).to_parquet(state.run_dir / filename, index=False)
     return state
 
 
 def _predict(predictor, table, split: str, global_mean: float) -> pd.DataFrame:
     prior = table.column(USER_PRIOR_MEAN).to_numpy(zero_copy_only=False).astype(np.float64)
-    return pd.DataFrame(
-        {
-            "split": split,
-            "row": table.column(ROW).to_numpy(),
-            "user_id": table.column(USER).to_pylist(),
-            "item_id": table.column(ITEM).to_pylist(),
-            "true": table.column(RATING).to_numpy(),
-            "pred": np.asarray(predictor.predict(table), dtype=np.float64),
-            "fallback": np.where(np.isnan(prior), global_mean, prior),
-        }
-    )
+    frame = pd.DataFrame({
+        "split": split,
+        "row": table.column(ROW).to_numpy(),
+        "user_id": table.column(USER).to_pylist(),
+        "item_id": table.column(ITEM).to_pylist(),
+        "true": table.column(RATING).to_numpy(),
+        "fallback": np.where(np.isnan(prior), global_mean, prior),
+    })
+    predicted = predictor.predict(table)
+    if isinstance(predicted, pd.DataFrame):  # LLM predictors add completion text and flags
+        return pd.concat([frame, predicted.reset_index(drop=True)], axis=1)
+    frame["pred"] = np.asarray(predicted, dtype=np.float64)
+    return frame

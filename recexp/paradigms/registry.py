@@ -10,6 +10,7 @@ from typing import Callable
 STAGES: dict[str, str] = {
     "fit_cf": "recexp.paradigms.fit_cf:fit_cf",
     "evaluate": "recexp.paradigms.evaluate:evaluate",
+    "evaluate_base": "recexp.paradigms.evaluate:evaluate_base",
 }
 
 

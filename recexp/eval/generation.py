@@ -1,0 +1,82 @@
+"""Batched greedy generation with left padding, and the LLM rating predictor built on it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+log = logging.getLogger(__name__)
+
+
+def generate_batched(model: Any, tokenizer: Any, prompts: list[str], *, batch_size: int,
+                     max_new_tokens: int, desc: str = "generate") -> list[str]:
+    """Greedy completions for already-templated prompt strings, ``batch_size`` at a time.
+
+    Prompts are sorted by length so each batch pads little, and restored to input order."""
+    import torch
+
+    tokenizer.padding_side = "left"
+    order = np.argsort([len(p) for p in prompts], kind="stable")
+    outputs: list[str] = [""] * len(prompts)
+    model.eval()
+    for start in tqdm(range(0, len(prompts), batch_size), desc=desc, disable=None):
+        idx = order[start:start + batch_size]
+        batch = tokenizer([prompts[i] for i in idx], return_tensors="pt", padding=True,
+                          add_special_tokens=False).to(model.device)
+        with torch.no_grad():
+            generated = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
+                                       pad_token_id=tokenizer.pad_token_id)
+        texts = tokenizer.batch_decode(generated[:, batch["input_ids"].shape[1]:], skip_special_tokens=True)
+        for i, text in zip(idx, texts):
+            outputs[i] = text
+    return outputs
+
+
+def generate_one_by_one(model: Any, tokenizer: Any, prompts: list[str], *, max_new_tokens: int) -> list[str]:
+    """Reference path: one prompt at a time (for benchmarks/eval_throughput.py)."""
+    return [generate_batched(model, tokenizer, [p], batch_size=1, max_new_tokens=max_new_tokens)[0] for p in prompts]
+
+
+class LLMPredictor:
+    """Rates interactions by prompting an LLM and parsing ``<rate>`` from its greedy answer.
+
+    ``predict`` returns a frame with ``pred`` (NaN when the answer has no parsable rating: never
+    imputed), ``completion`` and ``prompt_shortened``."""
+
+    def __init__(self, model: Any, tokenizer: Any, data: Any, template: Any, prompt_cfg: dict,
+                 batch_size: int, max_new_tokens: int) -> None:
+        from recexp.data.context import ContextBuilder
+
+        self.model, self.tokenizer, self.template = model, tokenizer, template
+        self.prompt_cfg, self.batch_size, self.max_new_tokens = prompt_cfg, batch_size, max_new_tokens
+        self.contexts = ContextBuilder(data.processed, snippet_chars=prompt_cfg["snippet_chars"])
+
+    def prompts(self, rows: np.ndarray) -> tuple[list[str], list[bool]]:
+        from recexp.prompts.render import build_messages, render_prompt_text
+
+        texts, shortened = [], []
+        for row in rows:
+            messages, cut = build_messages(
+                self.template, self.contexts.build(int(row)), tokenizer=self.tokenizer,
+                max_tokens=self.prompt_cfg["max_tokens"], snippet_chars=self.prompt_cfg["snippet_chars"],
+                item_reviews_limit=self.prompt_cfg["item_reviews_limit"],
+            )
+            texts.append(render_prompt_text(messages, self.tokenizer))
+            shortened.append(cut)
+        return texts, shortened
+
+    def predict(self, table: Any, desc: str = "evaluate") -> pd.DataFrame:
+        from recexp.rewards import parse_rating
+
+        texts, shortened = self.prompts(table.column("row").to_numpy())
+        completions = generate_batched(self.model, self.tokenizer, texts, batch_size=self.batch_size,
+                                       max_new_tokens=self.max_new_tokens, desc=desc)
+        preds = [parse_rating(c, self.template.tags) for c in completions]
+        return pd.DataFrame({
+            "pred": np.array([np.nan if p is None else p for p in preds], dtype=np.float64),
+            "completion": completions, "prompt_shortened": shortened,
+        })

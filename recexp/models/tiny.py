@@ -1,0 +1,140 @@
+"""``model=tiny``: a small Qwen2-architecture model built offline, standing in for an instruct LLM.
+
+Built on first use and cached under ``<cache_dir>/models/tiny-<key>`` (key: the tiny config,
+the dataset fingerprint and the prompt settings), in three steps:
+
+1. tokenizer: byte-level BPE trained on the dataset's prompt texts, a Qwen-style chat template
+   (``<|im_start|>``/``<|im_end|>``), and the template tags (``<rate>``, ``[pos]``, ...) added as
+   ORDINARY tokens, so decoding with ``skip_special_tokens=True`` keeps them;
+2. model: ``Qwen2ForCausalLM`` with the configured (small) sizes, randomly initialised;
+3. warm-up: a short SFT (TRL's SFTTrainer, loss on the completion only) on template-shaped
+   answers whose analysis restates the facts of the prompt (averages, liked attributes, the
+   item's praised/criticised points) and whose rating is drawn UNIFORMLY AT RANDOM. It teaches
+   the answer format and to read the prompt, never the ratings: the warmed-up model rates at
+   random (its MAE is that of a random guess), and GRPO has a format signal to start from. A
+   randomly initialised model would earn zero reward everywhere and GRPO would learn nothing.
+
+The result is saved with ``save_pretrained`` and loaded back by path, so TRL can rebuild the
+reference model from ``_name_or_path``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+EXTRA_TAG_TOKENS = ["[pos]", "[neg]"]
+CHAT_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+DONE_FILE = "tiny_build.json"
+
+
+def tiny_key(tiny_cfg: dict, data_fingerprint: str, prompt_settings: dict) -> str:
+    payload = json.dumps({"tiny": tiny_cfg, "data": data_fingerprint, "prompt": prompt_settings}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def ensure_tiny(cache_root: Path, tiny_cfg: dict, data: Any, template: Any, prompt_cfg: dict) -> Path:
+    """Path of the warmed-up tiny model for this data and prompt; built once, then reused."""
+    key = tiny_key(tiny_cfg, data.fingerprint, {"template": template.name, **prompt_cfg})
+    target = cache_root / "models" / f"tiny-{key}"
+    if (target / DONE_FILE).exists():
+        log.info("model: reusing tiny model %s", target)
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        report = _build(tmp, tiny_cfg, data, template, prompt_cfg)
+        (tmp / DONE_FILE).write_text(json.dumps(report, indent=2))
+        _publish(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _build(out: Path, tiny_cfg: dict, data: Any, template: Any, prompt_cfg: dict) -> dict:
+    from recexp.models.warmup import warmup_examples, warm_up
+
+    n, seed = tiny_cfg["warmup_samples"], tiny_cfg["seed"]
+    unbudgeted = warmup_examples(data, template, prompt_cfg, n, seed)
+    tokenizer = build_tokenizer(_corpus(unbudgeted, template), tiny_cfg["vocab_size"], template.tags)
+    examples = warmup_examples(data, template, prompt_cfg, n, seed, tokenizer=tokenizer)
+    model = build_model(tokenizer, tiny_cfg)
+    tokenizer.save_pretrained(out)
+    model.save_pretrained(out)
+    log.info("model: tiny model with %.2fM parameters; warm-up on %d examples", _n_params(model) / 1e6, len(examples))
+    report = warm_up(out, examples, tiny_cfg)
+    return {"n_params": _n_params(model), "vocab_size": len(tokenizer), **report}
+
+
+def _corpus(examples: list[dict], template: Any) -> list[str]:
+    texts = [template.system]
+    for ex in examples:
+        texts.extend(m["content"] for m in ex["prompt"])
+        texts.extend(m["content"] for m in ex["completion"])
+    return texts
+
+
+def build_tokenizer(texts: list[str], vocab_size: int, tags: tuple[str, ...]):
+    """Byte-level BPE trained on ``texts`` with a chat template; tags are ordinary added tokens."""
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    core = Tokenizer(models.BPE())
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
+    )
+    core.train_from_iterator(texts, trainer=trainer)
+    tag_tokens = [t for tag in tags for t in (f"<{tag}>", f"</{tag}>")] + EXTRA_TAG_TOKENS
+    core.add_tokens([AddedToken(t, special=False, normalized=False) for t in tag_tokens])
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=core, bos_token=None, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+        additional_special_tokens=["<|im_start|>"],
+    )
+    tokenizer.chat_template = CHAT_TEMPLATE
+    return tokenizer
+
+
+def build_model(tokenizer, tiny_cfg: dict):
+    """A randomly initialised Qwen2ForCausalLM of the configured size."""
+    import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    torch.manual_seed(tiny_cfg["seed"])
+    config = Qwen2Config(
+        vocab_size=len(tokenizer), hidden_size=tiny_cfg["hidden_size"],
+        intermediate_size=tiny_cfg["intermediate_size"], num_hidden_layers=tiny_cfg["layers"],
+        num_attention_heads=tiny_cfg["heads"], num_key_value_heads=tiny_cfg["kv_heads"],
+        max_position_embeddings=tiny_cfg["max_position_embeddings"], tie_word_embeddings=True,
+        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, bos_token_id=None,
+    )
+    model = Qwen2ForCausalLM(config)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return model
+
+
+def _n_params(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def _publish(tmp: Path, target: Path) -> None:
+    try:
+        tmp.rename(target)
+    except OSError:
+        if not (target / DONE_FILE).exists():
+            shutil.rmtree(target, ignore_errors=True)
+            tmp.rename(target)

@@ -1,0 +1,71 @@
+"""The tiny model's format warm-up: SFT on fact-restating answers with uniformly random ratings."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def warmup_examples(data: Any, template: Any, prompt_cfg: dict, n: int, seed: int,
+                    tokenizer: Any = None) -> list[dict]:
+    """``n`` prompt/completion pairs from train interactions; the completion restates the prompt's
+    facts and ends on a rating drawn uniformly from 1-5 (the true rating is never used)."""
+    from recexp.data.context import ContextBuilder
+    from recexp.prompts.facts import fact_sheet, write_answer
+
+    rng = np.random.default_rng(seed)
+    train_rows = data.split("train").column("row").to_numpy()
+    rows = rng.choice(train_rows, size=n, replace=len(train_rows) < n)
+    ratings = rng.integers(1, 6, size=n)
+    builder = ContextBuilder(data.processed, snippet_chars=prompt_cfg["snippet_chars"])
+    examples = []
+    for row, rating in zip(rows, ratings):
+        ctx = builder.build(int(row))
+        answer = write_answer(template, fact_sheet(ctx), int(rating))
+        examples.append({"prompt": render(template, ctx, prompt_cfg, tokenizer),
+                         "completion": [{"role": "assistant", "content": answer}]})
+    return examples
+
+
+def render(template: Any, ctx: dict, prompt_cfg: dict, tokenizer: Any = None) -> list[dict]:
+    """Chat messages for one context under the prompt config's budget (budget needs a tokenizer)."""
+    from recexp.prompts.render import build_messages
+
+    messages, _ = build_messages(
+        template, ctx, tokenizer=tokenizer, max_tokens=prompt_cfg["max_tokens"] if tokenizer else None,
+        snippet_chars=prompt_cfg["snippet_chars"], item_reviews_limit=prompt_cfg["item_reviews_limit"],
+    )
+    return messages
+
+
+def warm_up(model_dir: Path, examples: list[dict], tiny_cfg: dict) -> dict:
+    """SFT the model saved in ``model_dir`` on ``examples`` and save it back there."""
+    import torch
+    from datasets import Dataset
+    from transformers import AutoTokenizer
+    from trl import SFTConfig, SFTTrainer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    args = SFTConfig(
+        output_dir=str(model_dir / "warmup"), max_steps=tiny_cfg["warmup_steps"],
+        per_device_train_batch_size=tiny_cfg["warmup_batch_size"], learning_rate=tiny_cfg["warmup_lr"],
+        lr_scheduler_type="cosine", warmup_steps=max(1, tiny_cfg["warmup_steps"] // 20), weight_decay=0.0,
+        bf16=False, fp16=False, gradient_checkpointing=False, report_to="none", save_strategy="no",
+        logging_steps=max(1, tiny_cfg["warmup_steps"] // 10), seed=tiny_cfg["seed"], max_length=None,
+        use_cpu=not torch.cuda.is_available(), dataloader_num_workers=0, disable_tqdm=None,
+    )
+    started = time.perf_counter()
+    trainer = SFTTrainer(model=str(model_dir), args=args, train_dataset=Dataset.from_list(examples),
+                         processing_class=tokenizer)
+    result = trainer.train()
+    trainer.save_model(str(model_dir))
+    seconds = time.perf_counter() - started
+    log.info("model: warm-up done in %.0fs, final train loss %.3f", seconds, result.training_loss)
+    return {"warmup_seconds": round(seconds, 1), "warmup_train_loss": result.training_loss,
+            "warmup_steps": result.global_step}

@@ -1,0 +1,157 @@
+"""Facts a prompt states, and template-shaped answers that restate them (warm-up / teacher data).
+
+Nothing here sees the true rating: ``write_answer`` takes the rating to put in ``<rate>``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from recexp.data.context import snippet
+from recexp.prompts.templates import Template, format_average, get_template
+
+TOP_K = 3
+LIKED_MIN, DISLIKED_MAX = 4, 2
+_TITLE_CHARS = 60
+_PHRASE_WORDS = 5
+
+
+def fact_sheet(ctx: dict, *, item_reviews_limit: int = 3) -> dict:
+    """What the prompt for ``ctx`` says, condensed: averages, liked/disliked attributes (categories
+    of history items rated >= 4 / <= 2, when history entries carry ``categories``; see
+    ``with_history_categories``), the item's praised/criticised points (review titles of its
+    shown reviews rated >= 4 / <= 2) and the overlap of its categories with the user's tastes."""
+    history = ctx["user_history"]
+    item = ctx["target_item"]
+    liked, disliked = _tastes(history)
+    reviews = (item.get("reviews") or [])[-item_reviews_limit:] if item_reviews_limit > 0 else []
+    categories = list(item.get("categories") or [])
+    return {
+        "user_avg": ctx["user_avg_rating"], "user_n": ctx.get("user_n_prior", len(history)),
+        "item_avg": ctx["item_avg_rating"], "item_n": ctx.get("item_n_prior", 0),
+        "liked": liked, "disliked": disliked,
+        "liked_titles": _titles(history, lambda r: r >= LIKED_MIN),
+        "disliked_titles": _titles(history, lambda r: r <= DISLIKED_MAX),
+        "item_title": item["title"], "item_categories": categories,
+        "item_positives": _phrases(reviews, lambda r: r >= LIKED_MIN),
+        "item_negatives": _phrases(reviews, lambda r: r <= DISLIKED_MAX),
+        "overlap_liked": [c for c in categories if c in liked],
+        "overlap_disliked": [c for c in categories if c in disliked],
+    }
+
+
+def write_answer(template: Template | str, facts: dict, rating: int) -> str:
+    """A completion in ``template``'s format restating ``facts``, ending with ``<rate>rating</rate>``."""
+    template = get_template(template) if isinstance(template, str) else template
+    if int(rating) != rating or not 1 <= rating <= 5:
+        raise ValueError(f"rating must be an integer from 1 to 5, got {rating!r}")
+    writer = _WRITERS.get(template.tags)
+    if writer is None:
+        raise ValueError(f"no answer writer for template {template.name!r} (tags {template.tags})")
+    return writer(facts, f"<rate>{int(rating)}</rate>")
+
+
+def _think_before_rec(facts: dict, rate: str) -> str:
+    pos, neg = _points(facts)
+    return "\n".join([
+        f"<analyze user>User Preference: {_user_text(facts)}</analyze user>",
+        f"<analyze item>{_item_head(facts)} [pos] {pos} [neg] {neg}</analyze item>",
+        f"<match>{_match_text(facts)}</match>", rate])
+
+
+def _free_think(facts: dict, rate: str) -> str:
+    pos, neg = _points(facts)
+    think = (f"User: {_user_text(facts)} Item: {_item_head(facts)} Praised: {pos}. "
+             f"Criticised: {neg}. {_match_text(facts)}")
+    return f"<think>{think}</think>\n{rate}"
+
+
+_WRITERS = {
+    ("analyze user", "analyze item", "match", "rate"): _think_before_rec,
+    ("think", "rate"): _free_think,
+    ("rate",): lambda facts, rate: rate,
+}
+
+
+def _tastes(history: list[dict]) -> tuple[list[str], list[str]]:
+    """Categories of liked / disliked history items, most frequent (then most recent) first.
+    A category counts for the side where it occurs more often; categories shared by every
+    categorised history item (e.g. a top-level "Books") say nothing and are skipped."""
+    likes, dislikes, seen = Counter(), Counter(), []
+    for entry in reversed(history):
+        cats = dict.fromkeys(entry.get("categories") or [])
+        if cats:
+            seen.append(set(cats))
+        if entry["rating"] >= LIKED_MIN:
+            likes.update(cats)
+        elif entry["rating"] <= DISLIKED_MAX:
+            dislikes.update(cats)
+    everywhere = set.intersection(*seen) if len(seen) > 1 else set()
+    liked = [c for c, n in likes.most_common() if n > dislikes[c] and c not in everywhere]
+    disliked = [c for c, n in dislikes.most_common() if n > likes[c] and c not in everywhere]
+    return liked[:TOP_K], disliked[:TOP_K]
+
+
+def _titles(history: list[dict], keep) -> list[str]:
+    """Titles of the most recent history items whose rating passes ``keep`` (up to 2)."""
+    titles = [_short_title(e["title"]) for e in reversed(history) if keep(e["rating"])]
+    return list(dict.fromkeys(titles))[:2]
+
+
+def _phrases(reviews: list[dict], keep) -> list[str]:
+    """Most common review-title phrases (then most recent) of reviews passing ``keep``."""
+    phrases = Counter(_phrase(r.get("review_title")) for r in reversed(reviews) if keep(r["rating"]))
+    return [p for p, _ in phrases.most_common() if p][:TOP_K]
+
+
+def _phrase(title: str | None) -> str:
+    words = (title or "").strip().strip(".!?,;:").lower().split()
+    return " ".join(words[:_PHRASE_WORDS])
+
+
+def _short_title(title: str) -> str:
+    return snippet(title, _TITLE_CHARS)
+
+
+def _listing(values: list[str]) -> str:
+    return ", ".join(values)
+
+
+def _user_text(facts: dict) -> str:
+    if facts["user_avg"] is None:
+        return "no earlier ratings; tastes unknown."
+    parts = [f"average rating {format_average(facts['user_avg'])} over {facts['user_n']} ratings"]
+    likes = facts["liked"] or facts["liked_titles"]
+    dislikes = facts["disliked"] or facts["disliked_titles"]
+    if likes:
+        parts.append(f"likes {_listing(likes)}")
+    if dislikes:
+        parts.append(f"dislikes {_listing(dislikes)}")
+    if len(parts) == 1:
+        parts.append("no clear likes or dislikes")
+    return "; ".join(parts) + "."
+
+
+def _item_head(facts: dict) -> str:
+    title = _short_title(facts["item_title"])
+    cats = facts["item_categories"]
+    return f"{title} ({_listing(cats)})." if cats else f"{title}."
+
+
+def _points(facts: dict) -> tuple[str, str]:
+    """The item's praised and criticised points, as text."""
+    return (_listing(facts["item_positives"]) or "none reported",
+            _listing(facts["item_negatives"]) or "none reported")
+
+
+def _match_text(facts: dict) -> str:
+    parts = []
+    if facts["overlap_liked"]:
+        parts.append(f"{_listing(facts['overlap_liked'])} fits the user's taste")
+    if facts["overlap_disliked"]:
+        parts.append(f"{_listing(facts['overlap_disliked'])} is among the user's dislikes")
+    if not parts:
+        parts.append("no clear overlap with the user's tastes")
+    parts.append(f"item average {format_average(facts['item_avg'])}, "
+                 f"user average {format_average(facts['user_avg'])}")
+    return "; ".join(parts) + "."

@@ -1,0 +1,160 @@
+"""Prompt templates (system instructions with answer tags) and the shared user turn.
+
+The user turn is built from a leakage-free context (``recexp.data.context.ContextBuilder``);
+it never contains the target interaction's rating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from recexp.data.context import snippet
+
+_TASK = ("You predict the rating (an integer from 1 to 5) that a user will give an item, "
+         "from the user's history and the item's information.")
+
+
+@dataclass(frozen=True)
+class Template:
+    """A named answer format: the system prompt and its tags, in answer order."""
+
+    name: str
+    system: str
+    tags: tuple[str, ...]
+
+
+THINK_BEFORE_REC = Template(
+    name="think_before_rec",
+    system=f"""{_TASK}
+Answer in exactly four steps, in this order:
+1. <analyze user>: the user's preferences, starting with "User Preference:".
+2. <analyze item>: the item's name, then [pos] its likely positives and [neg] its likely negatives.
+3. <match>: how the user's preferences fit the item.
+4. <rate>: only the predicted rating, a number from 1 to 5.
+Answer format:
+<analyze user>User Preference: ...</analyze user>
+<analyze item>ITEM NAME. [pos] ... [neg] ...</analyze item>
+<match>...</match>
+<rate>N</rate>""",
+    tags=("analyze user", "analyze item", "match", "rate"),
+)
+
+DIRECT = Template(
+    name="direct",
+    system=f"""{_TASK}
+Answer with only the rating, a number from 1 to 5, in this format:
+<rate>N</rate>""",
+    tags=("rate",),
+)
+
+FREE_THINK = Template(
+    name="free_think",
+    system=f"""{_TASK}
+First think briefly about the user's preferences and the item, then give the rating.
+Answer format:
+<think>...</think>
+<rate>N</rate>""",
+    tags=("think", "rate"),
+)
+
+TEMPLATES: dict[str, Template] = {t.name: t for t in (THINK_BEFORE_REC, DIRECT, FREE_THINK)}
+
+
+def get_template(name: str) -> Template:
+    """The template called ``name``; KeyError naming the known templates otherwise."""
+    try:
+        return TEMPLATES[name]
+    except KeyError:
+        raise KeyError(f"unknown template {name!r}; known: {', '.join(sorted(TEMPLATES))}") from None
+
+
+def user_message(ctx: dict, *, history_limit: int | None = None, snippet_chars: int = 120,
+                 item_reviews_limit: int = 3) -> str:
+    """The user turn: history (most recent last), averages and the target item.
+
+    ``history_limit`` keeps the most recent history items (None: all of ``ctx``);
+    ``item_reviews_limit`` keeps the item's most recent reviews."""
+    history = _tail(ctx["user_history"], history_limit)
+    item = ctx["target_item"]
+    lines = ["user_history (oldest first, most recent last):"]
+    lines += [_history_line(entry, snippet_chars) for entry in history] or ["- (none)"]
+    lines.append(f"user_avg_rating: {_average(ctx['user_avg_rating'], ctx.get('user_n_prior'))}")
+    lines += _item_lines(item, snippet_chars, item_reviews_limit)
+    lines.append(f"target_item_avg_rating: "
+                 f"{_average(ctx['item_avg_rating'], ctx.get('item_n_prior'))}")
+    return "\n".join(lines)
+
+
+def format_rating(value: float) -> str:
+    """A star rating as shown in prompts: "4" for 4.0, "3.5" otherwise."""
+    return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def format_average(value: float | None) -> str:
+    """An average rating as shown in prompts and answers (one decimal, or "unknown")."""
+    return "unknown" if value is None else f"{value:.1f}"
+
+
+def with_history_categories(ctx: dict, categories: Mapping[str, Sequence[str]]) -> dict:
+    """A copy of ``ctx`` whose history entries carry their item's ``categories`` (shown in the
+    user turn and used by ``fact_sheet``); ``categories`` maps item_id -> categories."""
+    history = [{**entry, "categories": list(categories.get(entry["item_id"]) or [])}
+               for entry in ctx["user_history"]]
+    return {**ctx, "user_history": history}
+
+
+def item_categories(processed) -> dict[str, list[str]]:
+    """item_id -> categories from a ``Processed`` item table (empty without metadata)."""
+    if processed.items is None:
+        return {}
+    ids = processed.items["item_id"].to_pylist()
+    cats = processed.items["categories"].to_pylist()
+    return {item_id: list(c or []) for item_id, c in zip(ids, cats)}
+
+
+def _tail(entries: list, limit: int | None) -> list:
+    if limit is None:
+        return list(entries)
+    return list(entries[len(entries) - limit:]) if limit > 0 else []
+
+
+def _history_line(entry: dict, snippet_chars: int) -> str:
+    cats = entry.get("categories")
+    title = f"{entry['title']} ({', '.join(cats)})" if cats else entry["title"]
+    return _join_parts("- " + title, entry, snippet_chars)
+
+
+def _review_line(review: dict, snippet_chars: int) -> str:
+    return _join_parts("-", review, snippet_chars)
+
+
+def _join_parts(head: str, review: dict, snippet_chars: int) -> str:
+    parts = [f"{head} | rating {format_rating(review['rating'])}"]
+    parts += [part for part in (review.get("review_title"),
+                                snippet(review.get("snippet"), snippet_chars)) if part]
+    return " | ".join(parts)
+
+
+def _item_lines(item: dict, snippet_chars: int, reviews_limit: int) -> list[str]:
+    lines = ["target_item:", f"title: {item['title']}"]
+    if item.get("categories"):
+        lines.append(f"categories: {', '.join(item['categories'])}")
+    if item.get("brand"):
+        lines.append(f"brand: {item['brand']}")
+    if item.get("price") is not None:
+        lines.append(f"price: {item['price']:.2f}")
+    description = snippet(item.get("description"), snippet_chars)
+    if description:
+        lines.append(f"description: {description}")
+    reviews = _tail(item.get("reviews") or [], reviews_limit)
+    if reviews:
+        lines.append("recent reviews (most recent last):")
+        lines += [_review_line(review, snippet_chars) for review in reviews]
+    return lines
+
+
+def _average(value: float | None, n: int | None) -> str:
+    if value is None:
+        return "unknown"
+    return f"{format_average(value)} ({n} ratings)" if n else format_average(value)

@@ -1,0 +1,176 @@
+"""GRPO reward functions with TRL's signature ``fn(prompts, completions, rating, **kwargs)``.
+
+Each reward is a picklable ``RewardFunction`` built by ``make_reward(name, tags)``; its ``__name__``
+is the registry key, which TRL uses to log ``rewards/<name>/mean``. Rules common to all rewards:
+
+- The prediction comes from ``formatted_rating``: a rating counts only when the strict format holds
+  (see ``recexp.rewards.parsing``), so every rating-type reward is 0.0 on a format failure.
+- A true rating that is missing, non-numeric, NaN/inf, a bool or outside [1, 5] is invalid: the
+  rating-type rewards give 0.0 for that sample (numeric strings such as ``"4"`` are accepted).
+- Returned values are plain finite floats within ``REWARD_RANGES[name]``; nothing raises on odd
+  completions or ratings. ``completions`` and ``rating`` of different lengths raise ValueError
+  (a caller bug, never produced by TRL).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable, Mapping, Sequence
+
+from recexp.rewards.parsing import (
+    RATING_MAX,
+    RATING_MIN,
+    THINK_BEFORE_REC_TAGS,
+    completion_text,
+    formatted_rating,
+    parse_block_rating,
+    resolve_tags,
+    step_blocks,
+)
+
+Scorer = Callable[[str, tuple[str, ...], Any], float]
+
+
+def true_rating(value: Any) -> float | None:
+    """The dataset rating as a float in [1, 5], or None when missing/invalid (never raises)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except Exception:  # noqa: BLE001 - any odd object is just an invalid rating
+        return None
+    return number if math.isfinite(number) and RATING_MIN <= number <= RATING_MAX else None
+
+
+def _prediction_and_truth(text: str, tags: tuple[str, ...], truth: Any) -> tuple[float, float] | None:
+    pred, true = formatted_rating(text, tags), true_rating(truth)
+    return None if pred is None or true is None else (pred, true)
+
+
+def score_format(text: str, tags: tuple[str, ...], truth: Any) -> float:
+    """+1 if the strict format holds (rating included), else -1 (RecZero reference)."""
+    return 1.0 if formatted_rating(text, tags) is not None else -1.0
+
+
+def score_rating(text: str, tags: tuple[str, ...], truth: Any) -> float:
+    """1 - |pred - true| / 2, in [-1, 1] (RecZero reference); 0 on format failure."""
+    pair = _prediction_and_truth(text, tags, truth)
+    return 0.0 if pair is None else 1.0 - abs(pair[0] - pair[1]) / 2.0
+
+
+def score_rating_linear(text: str, tags: tuple[str, ...], truth: Any) -> float:
+    """1 - |pred - true| / 4, in [0, 1]; 0 on format failure."""
+    pair = _prediction_and_truth(text, tags, truth)
+    return 0.0 if pair is None else 1.0 - abs(pair[0] - pair[1]) / 4.0
+
+
+def score_rating_squared(text: str, tags: tuple[str, ...], truth: Any) -> float:
+    """1 - (pred - true)^2 / 16, in [0, 1]; 0 on format failure."""
+    pair = _prediction_and_truth(text, tags, truth)
+    return 0.0 if pair is None else 1.0 - (pair[0] - pair[1]) ** 2 / 16.0
+
+
+def score_exact_match(text: str, tags: tuple[str, ...], truth: Any) -> float:
+    """1 if the prediction rounded half-up (4.5 -> 5) equals the true rating, else 0."""
+    pair = _prediction_and_truth(text, tags, truth)
+    return 1.0 if pair is not None and math.floor(pair[0] + 0.5) == pair[1] else 0.0
+
+
+def score_format_soft(text: str, tags: tuple[str, ...], truth: Any) -> float:
+    """Fraction of steps whose pair appears exactly once with a non-empty block, in [0, 1].
+
+    The last (rate) step counts only if its rating parses. Order, nesting and text outside the
+    blocks are NOT checked: this is a dense shaping signal, the strict check is ``format``.
+    """
+    blocks = step_blocks(text, tags)
+    steps_ok = sum(1 for block in blocks[:-1] if block is not None and block.strip())
+    rate_ok = parse_block_rating(blocks[-1]) is not None
+    return (steps_ok + rate_ok) / len(blocks)
+
+
+SCORERS: dict[str, Scorer] = {
+    "format": score_format,
+    "rating": score_rating,
+    "rating_linear": score_rating_linear,
+    "rating_squared": score_rating_squared,
+    "exact_match": score_exact_match,
+    "format_soft": score_format_soft,
+}
+
+REWARD_RANGES: dict[str, tuple[float, float]] = {
+    "format": (-1.0, 1.0),
+    "rating": (-1.0, 1.0),
+    "rating_linear": (0.0, 1.0),
+    "rating_squared": (0.0, 1.0),
+    "exact_match": (0.0, 1.0),
+    "format_soft": (0.0, 1.0),
+}
+
+
+class RewardFunction:
+    """A TRL reward function: one score per completion; picklable; ``__name__`` = registry key."""
+
+    def __init__(self, name: str, scorer: Scorer, tags: Sequence[str] | str):
+        self.__name__ = name
+        self.scorer = scorer
+        self.tags = resolve_tags(tags)
+
+    def __call__(
+        self, prompts: Any = None, completions: Sequence[Any] = (), rating: Any = None, **kwargs: Any
+    ) -> list[float]:
+        """Score each completion against its true ``rating``; other TRL kwargs are ignored."""
+        ratings = _aligned_ratings(rating, len(completions))
+        return [
+            float(self.scorer(completion_text(c), self.tags, r))
+            for c, r in zip(completions, ratings)
+        ]
+
+    def __repr__(self) -> str:
+        return f"RewardFunction({self.__name__!r}, tags={self.tags!r})"
+
+
+def _aligned_ratings(rating: Any, count: int) -> list[Any]:
+    """The rating column as a list of ``count`` values (all None when the column is absent)."""
+    if rating is None:
+        return [None] * count
+    ratings = list(rating)
+    if len(ratings) != count:
+        raise ValueError(f"got {len(ratings)} ratings for {count} completions")
+    return ratings
+
+
+def make_reward(name: str, tags: Sequence[str] | str = THINK_BEFORE_REC_TAGS) -> RewardFunction:
+    """Build the reward ``name`` for a template (tag tuple or template name)."""
+    if name not in SCORERS:
+        raise KeyError(f"unknown reward {name!r}; known rewards: {sorted(SCORERS)}")
+    return RewardFunction(name, SCORERS[name], tags)
+
+
+REWARDS: dict[str, RewardFunction] = {name: make_reward(name) for name in SCORERS}
+
+
+def build_reward_funcs(
+    weights: Mapping[str, float], tags: Sequence[str] | str = THINK_BEFORE_REC_TAGS
+) -> tuple[list[RewardFunction], list[float]]:
+    """``(reward_funcs, reward_weights)`` for GRPOTrainer / GRPOConfig.reward_weights.
+
+    Order follows ``weights``. Zero-weight entries are kept: they do not change the advantage but
+    TRL still computes and logs them (useful to monitor e.g. ``exact_match``). Weights must be
+    finite real numbers (negative allowed); unknown names raise KeyError listing the known ones.
+    """
+    if not weights:
+        raise ValueError(f"no reward weights given; known rewards: {sorted(SCORERS)}")
+    unknown = [name for name in weights if name not in SCORERS]
+    if unknown:
+        raise KeyError(f"unknown reward(s) {unknown}; known rewards: {sorted(SCORERS)}")
+    funcs = [make_reward(name, tags) for name in weights]
+    return funcs, [_checked_weight(name, weight) for name, weight in weights.items()]
+
+
+def _checked_weight(name: str, weight: Any) -> float:
+    if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
+        raise TypeError(f"reward weight {name!r} must be a number, got {weight!r}")
+    if not math.isfinite(float(weight)):
+        raise ValueError(f"reward weight {name!r} must be finite, got {weight!r}")
+    return float(weight)

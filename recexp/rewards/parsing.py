@@ -1,0 +1,177 @@
+"""Parsing of tagged completions (``<analyze user>…</analyze user>…<rate>4</rate>``).
+
+Pure Python, no heavy imports. Scanning uses ``str.find``/``str.count`` with literal tags, so every
+function is linear in the text length (no regex backtracking on adversarial input).
+
+Rules (shared by training rewards and LLM evaluation):
+
+- A tag pair "appears exactly once" when ``<tag>`` and ``</tag>`` each occur once, open before close.
+  Tags are literal and case-sensitive.
+- ``parse_rating`` looks only at the LAST tag's block (``<rate>``); the other steps do not matter.
+  The block must hold one plain ASCII decimal: digits with an optional fractional part
+  (``4``, ``4.5``, ``04``), surrounded by optional whitespace, and the value must be finite and
+  within [1, 5]. Signs, exponents, ``4.``, ``.5``, fractions (``4/5``), words, ``nan``/``inf`` and
+  several numbers are all rejected (None).
+- ``format_ok`` is the paper's strict format: the whole text is the blocks in template order,
+  separated, preceded and followed by whitespace only; each block is non-empty after stripping and
+  the rating parses. Any other text (a preamble, a trailer, text between blocks) fails the format.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+THINK_BEFORE_REC_TAGS: tuple[str, ...] = ("analyze user", "analyze item", "match", "rate")
+FREE_THINK_TAGS: tuple[str, ...] = ("think", "rate")
+DIRECT_TAGS: tuple[str, ...] = ("rate",)
+
+TAGS_BY_TEMPLATE: dict[str, tuple[str, ...]] = {
+    "think_before_rec": THINK_BEFORE_REC_TAGS,
+    "free_think": FREE_THINK_TAGS,
+    "direct": DIRECT_TAGS,
+}
+
+RATING_MIN, RATING_MAX = 1.0, 5.0
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # fullmatch on the stripped block; ASCII digits only
+
+
+@dataclass(frozen=True)
+class TagSpec:
+    """Precomputed literal open/close tags of a template."""
+
+    tags: tuple[str, ...]
+    opens: tuple[str, ...]
+    closes: tuple[str, ...]
+
+
+def resolve_tags(tags: str | Sequence[str]) -> tuple[str, ...]:
+    """A template name (``"free_think"``) or a sequence of tag names -> a validated tag tuple."""
+    return tag_spec(tags).tags
+
+
+def tag_spec(tags: str | Sequence[str]) -> TagSpec:
+    """The cached TagSpec of a template name or a sequence of tag names."""
+    if isinstance(tags, str):
+        if tags not in TAGS_BY_TEMPLATE:
+            raise KeyError(f"unknown template {tags!r}; known: {sorted(TAGS_BY_TEMPLATE)}")
+        tags = TAGS_BY_TEMPLATE[tags]
+    return _cached_spec(tuple(tags))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_spec(tags: tuple[str, ...]) -> TagSpec:
+    if not tags or not all(isinstance(t, str) and t and not set(t) & set("<>") for t in tags):
+        raise ValueError(f"tags must be a non-empty sequence of non-empty strings without <>, got {tags!r}")
+    if len(set(tags)) != len(tags):
+        raise ValueError(f"tags must be unique, got {tags!r}")
+    return TagSpec(tags, tuple(f"<{t}>" for t in tags), tuple(f"</{t}>" for t in tags))
+
+
+def completion_text(completion: Any) -> str:
+    """Text of a TRL completion: a string, or the joined contents of its assistant messages.
+
+    Message contents may be strings or lists of ``{"type": "text", "text": ...}`` parts; several
+    assistant messages are joined with a newline. Anything else gives "" (never raises).
+    """
+    if isinstance(completion, str):
+        return completion
+    if not isinstance(completion, (list, tuple)):
+        return ""
+    parts = [
+        _content_text(m.get("content"))
+        for m in completion
+        if isinstance(m, dict) and m.get("role") == "assistant"
+    ]
+    return "\n".join(parts)
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, (list, tuple)):
+        return "".join(
+            p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)
+        )
+    return ""
+
+
+def _block_span(text: str, open_tag: str, close_tag: str) -> tuple[int, int] | None:
+    """(start, end) of the block's content if the pair appears exactly once, open before close."""
+    if text.count(open_tag) != 1 or text.count(close_tag) != 1:
+        return None
+    start = text.find(open_tag) + len(open_tag)
+    end = text.find(close_tag)
+    return (start, end) if start <= end else None
+
+
+def step_blocks(text: str, tags: str | Sequence[str]) -> list[str | None]:
+    """Raw (unstripped) content of each tag's block if its pair appears exactly once, else None."""
+    spec = tag_spec(tags)
+    if not isinstance(text, str):
+        return [None] * len(spec.tags)
+    spans = [_block_span(text, o, c) for o, c in zip(spec.opens, spec.closes)]
+    return [None if s is None else text[s[0]:s[1]] for s in spans]
+
+
+def parse_block_rating(block: str | None) -> float | None:
+    """The rating held by a ``<rate>`` block's content, by the strict rules above, else None."""
+    if not isinstance(block, str):
+        return None
+    stripped = block.strip()
+    if not _NUMBER.fullmatch(stripped):
+        return None
+    value = float(stripped)
+    return value if math.isfinite(value) and RATING_MIN <= value <= RATING_MAX else None
+
+
+def parse_rating(text: str, tags: str | Sequence[str] = THINK_BEFORE_REC_TAGS) -> float | None:
+    """The rating in the last tag's block (appearing exactly once), or None; see module rules."""
+    spec = tag_spec(tags)
+    if not isinstance(text, str):
+        return None
+    span = _block_span(text, spec.opens[-1], spec.closes[-1])
+    return None if span is None else parse_block_rating(text[span[0]:span[1]])
+
+
+def formatted_rating(text: str, tags: str | Sequence[str] = THINK_BEFORE_REC_TAGS) -> float | None:
+    """The parsed rating when ``format_ok(text, tags)``, else None (one scan for both)."""
+    spec = tag_spec(tags)
+    if not isinstance(text, str):
+        return None
+    spans = _ordered_spans(text, spec)
+    if spans is None:
+        return None
+    start, end = spans[-1]
+    return parse_block_rating(text[start:end])
+
+
+def format_ok(text: str, tags: str | Sequence[str] = THINK_BEFORE_REC_TAGS) -> bool:
+    """True iff the text is exactly the template's blocks, in order, non-empty, with a valid rating.
+
+    Only whitespace is allowed before the first block, between blocks and after the last one.
+    """
+    return formatted_rating(text, tags) is not None
+
+
+def _ordered_spans(text: str, spec: TagSpec) -> list[tuple[int, int]] | None:
+    """Content spans of the blocks if the strict layout holds (except the rating check), else None."""
+    spans = []
+    previous_end = 0  # end of the previous closing tag
+    for open_tag, close_tag in zip(spec.opens, spec.closes):
+        span = _block_span(text, open_tag, close_tag)
+        if span is None:
+            return None
+        start, end = span
+        gap = text[previous_end:start - len(open_tag)]
+        if start - len(open_tag) < previous_end or (gap and not gap.isspace()):
+            return None
+        if not text[start:end].strip():
+            return None
+        spans.append(span)
+        previous_end = end + len(close_tag)
+    trailer = text[previous_end:]
+    return spans if not trailer or trailer.isspace() else None
