@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
@@ -106,25 +106,103 @@ class DatasetConfig:
     context: ContextConfig = field(default_factory=ContextConfig)
 
 
+class ModelSource(Enum):
+    none = "none"  # classic paradigms: no LLM
+    tiny = "tiny"  # built offline on first use (recexp/models/tiny.py)
+    pretrained = "pretrained"  # a hub name or a local directory
+
+
+class Dtype(Enum):
+    auto = "auto"
+    float32 = "float32"
+    bfloat16 = "bfloat16"
+    float16 = "float16"
+
+
+class TemplateName(Enum):
+    think_before_rec = "think_before_rec"
+    direct = "direct"
+    free_think = "free_think"
+
+
+class TrainerKind(Enum):
+    none = "none"
+    grpo = "grpo"  # trl.GRPOConfig
+    sft = "sft"  # trl.SFTConfig
+
+
+@dataclass
+class LoraConfig:
+    enabled: bool = False
+    r: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    target_modules: List[str] = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
+
+
+@dataclass
+class TinyModelConfig:
+    """Sizes of the offline Qwen2-architecture model and its format warm-up (see recexp/models/tiny.py)."""
+
+    vocab_size: int = 2048
+    hidden_size: int = 128
+    intermediate_size: int = 384
+    layers: int = 4
+    heads: int = 4
+    kv_heads: int = 2
+    max_position_embeddings: int = 1024
+    warmup_samples: int = 2000
+    warmup_steps: int = 300
+    warmup_batch_size: int = 16
+    warmup_lr: float = 0.002
+    seed: int = 0
+
+
 @dataclass
 class ModelConfig:
     name: str = "none"
+    source: ModelSource = ModelSource.none
+    hub_id: Optional[str] = None  # e.g. Qwen/Qwen2.5-0.5B-Instruct
+    path: Optional[str] = None  # a local copy; wins over hub_id
+    dtype: Dtype = Dtype.auto
+    attn_implementation: Optional[str] = None  # sdpa, eager, flash_attention_2 (None: transformers' default)
+    trust_remote_code: bool = False
+    max_prompt_tokens: int = 2048  # prompt budget (prompt.max_tokens defaults to it)
+    lora: LoraConfig = field(default_factory=LoraConfig)
+    tiny: Optional[TinyModelConfig] = None
 
 
 @dataclass
 class PromptConfig:
     name: str = "none"
+    template: Optional[TemplateName] = None
+    max_tokens: int = 2048  # enforced by shortening history and snippets, never the instruction or target
+    snippet_chars: int = 120
+    item_reviews_limit: int = 3
 
 
 @dataclass
 class RewardConfig:
     name: str = "none"
-    weights: Dict[str, float] = field(default_factory=dict)
+    weights: Dict[str, float] = field(default_factory=dict)  # reward name -> weight (recexp.rewards.REWARDS)
 
 
 @dataclass
 class TrainerConfig:
     name: str = "none"
+    kind: TrainerKind = TrainerKind.none
+    args: Dict[str, Any] = field(default_factory=dict)  # keyword arguments of trl.GRPOConfig / trl.SFTConfig
+    max_train_prompts: Optional[int] = None  # random subset of the train split turned into prompts (None: all)
+    valid_eval_steps: int = 0  # greedy valid MAE every N training steps (0: off); the best step is kept
+    valid_eval_samples: int = 200
+
+
+@dataclass
+class EvalConfig:
+    """LLM evaluation: batched greedy generation with left padding."""
+
+    batch_size: int = 64
+    max_new_tokens: int = 128
 
 
 @dataclass
@@ -176,6 +254,7 @@ class RunConfig:
     trainer: TrainerConfig = MISSING
     teacher: TeacherConfig = MISSING
     logger: LoggerConfig = MISSING
+    eval: EvalConfig = field(default_factory=EvalConfig)
     seed: int = 42
     resume: bool = False
     cache_dir: str = "${oc.env:RECEXP_CACHE_DIR,'~/.cache/recexp'}"

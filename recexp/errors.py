@@ -54,6 +54,8 @@ def _describe_omegaconf(exc: OmegaConfBaseException) -> str:
         allowed = schema_keys(key.rpartition(".")[0])
         if allowed:
             return f"{key}: unknown key; allowed keys here: {', '.join(allowed)}"
+        if "not in struct" in message:
+            return f"{key}: not in the composed config; add a new key with +{key}=VALUE"
     return f"{key}: {message}"
 
 

@@ -12,6 +12,8 @@ from recexp.config import RunConfig
 from recexp.errors import ConfigError
 from recexp.paradigms.registry import STAGES
 
+LLM_STAGES = {"load_model", "evaluate_base", "grpo"}
+
 
 def validate(cfg: DictConfig) -> None:
     """Raise ConfigError (one line, naming the key) for a config that cannot run."""
@@ -52,6 +54,38 @@ def _check_stages(cfg: DictConfig) -> None:
             raise ConfigError(f"paradigm.stages[{i}]: unknown stage '{name}'; allowed: {', '.join(sorted(STAGES))}")
     if "fit_cf" in stages and cfg.paradigm.cf is None:
         raise ConfigError(f"paradigm.cf: required by stage fit_cf (paradigm={cfg.paradigm.name})")
+    if LLM_STAGES & set(stages):
+        _check_llm(cfg)
+    if "grpo" in stages:
+        _check_grpo(cfg)
+
+
+def _check_llm(cfg: DictConfig) -> None:
+    if cfg.model.source.value == "none":
+        raise ConfigError(f"model: paradigm={cfg.paradigm.name} needs an LLM; choose model=tiny or a pretrained model")
+    if cfg.model.source.value == "tiny" and cfg.model.tiny is None:
+        raise ConfigError("model.tiny: required when model.source=tiny")
+    if cfg.model.source.value == "pretrained" and not (cfg.model.path or cfg.model.hub_id):
+        raise ConfigError("model.path: set model.path=/local/copy or model.hub_id=org/name")
+    if cfg.prompt.template is None:
+        raise ConfigError(f"prompt: paradigm={cfg.paradigm.name} needs a template; choose prompt=think_before_rec, direct or free_think")
+
+
+def _check_grpo(cfg: DictConfig) -> None:
+    from recexp.rewards import REWARDS
+    from recexp.trainers.args import check_grpo_batching, check_trainer_args
+
+    if cfg.trainer.kind.value != "grpo":
+        raise ConfigError(f"trainer: stage grpo needs trainer=grpo, got trainer={cfg.trainer.name}")
+    weights = dict(cfg.reward.weights)
+    if not weights:
+        raise ConfigError("reward.weights: stage grpo needs at least one reward, e.g. reward=reczero")
+    for name in weights:
+        if name not in REWARDS:
+            raise ConfigError(f"reward.weights.{name}: unknown reward; known: {', '.join(sorted(REWARDS))}")
+    args = OmegaConf.to_container(cfg.trainer.args, resolve=True)
+    check_trainer_args("grpo", args)
+    check_grpo_batching(args)
 
 
 def _check_dataset(ds: DictConfig) -> None:

@@ -72,7 +72,7 @@ class ContextBuilder:
 
     def _history_entry(self, row: int, review: dict) -> dict:
         return {"item_id": review[C.ITEM], "title": self._title(row, review[C.ITEM]),
-                **self._review_summary(review)}
+                "categories": self._categories(row), **self._review_summary(review)}
 
     def _review_summary(self, review: dict) -> dict:
         return {"rating": review[C.RATING], "review_title": review[C.REVIEW_TITLE],
@@ -83,6 +83,10 @@ class ContextBuilder:
         meta_row = self._meta_rows[row]
         title = self._items[C.TITLE][meta_row].as_py() if meta_row >= 0 else None
         return title or item_id
+
+    def _categories(self, row: int) -> list[str]:
+        meta_row = self._meta_rows[row]
+        return (self._items[C.CATEGORIES][meta_row].as_py() or []) if meta_row >= 0 else []
 
     def _target_item(self, row: int, reviews: list[dict]) -> dict:
         item_id = self._targets[C.ITEM][row].as_py()

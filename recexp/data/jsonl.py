@@ -2,8 +2,9 @@
 
 A file (gzip, detected by its magic bytes, or plain) is decompressed in a background thread
 and cut into large blocks at the last newline. Each block is parsed by ``pyarrow.json`` with
-an explicit schema of only the needed fields; only a block that Arrow rejects (a malformed
-line, a field of the wrong type) is parsed line by line, to classify and skip its bad lines.
+an explicit schema of only the needed fields; a block that Arrow rejects (a malformed line, a
+field of the wrong type) is halved until the bad lines sit in small pieces, and only those are
+parsed line by line, to classify and skip the bad lines.
 A caller-supplied ``convert`` turns each parsed block into output rows plus a per-row skip
 reason, so semantic checks stay vectorised and still know their line numbers.
 
@@ -36,6 +37,7 @@ from recexp.data.raw import MalformedInputError, RawData
 log = logging.getLogger(__name__)
 
 DEFAULT_BLOCK_BYTES = 32 << 20
+MIN_SPLIT_BYTES = 64 << 10  # rejected blocks are halved down to this size
 GZIP_MAGIC = b"\x1f\x8b"
 BAD_JSON = "bad_json"
 META_BAD_LINE = "meta_bad_line"
@@ -62,6 +64,16 @@ class _Parsed:
     table: pa.Table
     lines: np.ndarray
     failures: list[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class _LineSpec:
+    """What to read from a line and how to classify the lines that fail."""
+
+    schema: pa.Schema
+    bad_line_reason: str
+    mismatch_reasons: dict[str, str]
+    parse_line: Callable[[bytes], Any]
 
 
 class _BadLine(Exception):
@@ -109,6 +121,9 @@ def read_jsonl(
             bar.update(bytes_read - bar.n)
     if tables:
         result.table = pa.concat_tables(tables)
+    if result.skipped:
+        log.warning("%s: skipped %d of %d lines: %s", path, result.skipped.total(),
+                    result.n_lines, dict(result.skipped))
     return result
 
 
@@ -171,16 +186,32 @@ def _prefetch(items: Iterator) -> Iterator:
             yield item
 
 
-@dataclass(frozen=True)
-class _LineSpec:
-    schema: pa.Schema
-    bad_line_reason: str
-    mismatch_reasons: dict[str, str]
-    parse_line: Callable[[bytes], Any]
-
-
 def _parse_block(block: bytes, n_newlines: int, first_line: int, spec: _LineSpec) -> _Parsed:
-    """Parse a block with Arrow, or line by line when Arrow rejects it."""
+    """Parse a block with Arrow; halve a block Arrow rejects until its bad lines are isolated
+    in small pieces, which are parsed line by line."""
+    parsed = _parse_arrow(block, n_newlines, first_line, spec)
+    if parsed is not None:
+        return parsed
+    cut = _middle_line_end(block)
+    if len(block) <= MIN_SPLIT_BYTES or cut is None:
+        return _parse_lines(block, first_line, spec)
+    head_newlines = block.count(b"\n", 0, cut)
+    head = _parse_block(block[:cut], head_newlines, first_line, spec)
+    tail = _parse_block(block[cut:], n_newlines - head_newlines, first_line + head_newlines, spec)
+    return _Parsed(pa.concat_tables([head.table, tail.table]),
+                   np.concatenate([head.lines, tail.lines]), head.failures + tail.failures)
+
+
+def _middle_line_end(block: bytes) -> int | None:
+    """Offset just past a newline near the middle of ``block``; None when it has no inner one."""
+    half = len(block) // 2
+    cut = block.rfind(b"\n", 0, half) + 1 or block.find(b"\n", half) + 1
+    return cut if 0 < cut < len(block) else None
+
+
+def _parse_arrow(block: bytes, n_newlines: int, first_line: int,
+                 spec: _LineSpec) -> _Parsed | None:
+    """Parse a block with Arrow; None when Arrow rejects it or rows and lines do not match."""
     try:
         table = pj.read_json(
             pa.py_buffer(block),
@@ -188,13 +219,13 @@ def _parse_block(block: bytes, n_newlines: int, first_line: int, spec: _LineSpec
                                           unexpected_field_behavior="ignore"))
         table.validate(full=True)  # Arrow does not check UTF-8 while parsing
     except pa.ArrowInvalid:
-        return _parse_lines(block, first_line, spec)
+        return None
     n_physical = n_newlines + (not block.endswith(b"\n"))
     if table.num_rows == n_physical:
         return _Parsed(table, np.arange(first_line, first_line + n_physical), [])
     lines = _nonblank_lines(block, first_line)
     if len(lines) != table.num_rows:  # e.g. two objects on one line
-        return _parse_lines(block, first_line, spec)
+        return None
     return _Parsed(table, lines, [])
 
 
@@ -296,17 +327,15 @@ def item_rows(item: pa.Array, title: pa.Array, description: pa.Array, categories
 
 
 def to_raw_data(reviews: JsonlResult, items: JsonlResult | None) -> RawData:
-    """Assemble ``RawData`` (items deduplicated by id, first kept) and log skipped lines."""
-    skipped = Counter(reviews.skipped)
-    item_table = None
-    if items is not None:
-        item_table = first_per_item(items.table)
-        skipped.update(items.skipped)
-        skipped["meta_duplicate_item"] += items.table.num_rows - item_table.num_rows
-    skipped = {reason: n for reason, n in skipped.items() if n}
-    if skipped:
-        log.warning("skipped input lines: %s", skipped)
-    return RawData(reviews.table, item_table, skipped, reviews.n_lines)
+    """Assemble ``RawData``; items are deduplicated by id, keeping the first row of each."""
+    if items is None:
+        return RawData(reviews.table, None, dict(reviews.skipped), reviews.n_lines)
+    item_table = first_per_item(items.table)
+    n_duplicates = items.table.num_rows - item_table.num_rows
+    if n_duplicates:
+        log.warning("metadata: %d rows repeat an item id; kept the first of each", n_duplicates)
+    skipped = reviews.skipped + items.skipped + Counter(meta_duplicate_item=n_duplicates)
+    return RawData(reviews.table, item_table, dict(skipped), reviews.n_lines)
 
 
 def first_reason(masks: dict[str, pa.Array]) -> pa.Array:

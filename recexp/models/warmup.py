@@ -27,7 +27,8 @@ def warmup_examples(data: Any, template: Any, prompt_cfg: dict, n: int, seed: in
     examples = []
     for row, rating in zip(rows, ratings):
         ctx = builder.build(int(row))
-        answer = write_answer(template, fact_sheet(ctx), int(rating))
+        facts = fact_sheet(ctx, item_reviews_limit=prompt_cfg["item_reviews_limit"])
+        answer = write_answer(template, facts, int(rating))
         examples.append({"prompt": render(template, ctx, prompt_cfg, tokenizer),
                          "completion": [{"role": "assistant", "content": answer}]})
     return examples

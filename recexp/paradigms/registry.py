@@ -11,6 +11,8 @@ STAGES: dict[str, str] = {
     "fit_cf": "recexp.paradigms.fit_cf:fit_cf",
     "evaluate": "recexp.paradigms.evaluate:evaluate",
     "evaluate_base": "recexp.paradigms.evaluate:evaluate_base",
+    "load_model": "recexp.paradigms.llm:load_model",
+    "grpo": "recexp.paradigms.grpo:grpo",
 }
 
 

@@ -17,5 +17,8 @@ class RunState:
     run_dir: Path
     data: Dataset
     metrics: dict[str, Any] = field(default_factory=dict)
-    predictor: Any = None  # has .predict(split_table) -> float array, NaN where it cannot predict
+    predictor: Any = None  # .predict(split_table) -> float array (NaN: no prediction) or a frame with `pred`
     tracker: Any = None
+    model_path: str | None = None  # LLM paradigms: where the current model is saved
+    model: Any = None
+    tokenizer: Any = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from recexp.data.context import snippet
-from recexp.prompts.templates import Template, format_average, get_template
+from recexp.prompts.templates import Template, format_average, get_template, most_recent
 
 TOP_K = 3
 LIKED_MIN, DISLIKED_MAX = 4, 2
@@ -19,12 +19,12 @@ _PHRASE_WORDS = 5
 def fact_sheet(ctx: dict, *, item_reviews_limit: int = 3) -> dict:
     """What the prompt for ``ctx`` says, condensed: averages, liked/disliked attributes (categories
     of history items rated >= 4 / <= 2, when history entries carry ``categories``; see
-    ``with_history_categories``), the item's praised/criticised points (review titles of its
+    ``ContextBuilder`` history entries), the item's praised/criticised points (review titles of its
     shown reviews rated >= 4 / <= 2) and the overlap of its categories with the user's tastes."""
     history = ctx["user_history"]
     item = ctx["target_item"]
     liked, disliked = _tastes(history)
-    reviews = (item.get("reviews") or [])[-item_reviews_limit:] if item_reviews_limit > 0 else []
+    reviews = most_recent(item.get("reviews") or [], item_reviews_limit)
     categories = list(item.get("categories") or [])
     return {
         "user_avg": ctx["user_avg_rating"], "user_n": ctx.get("user_n_prior", len(history)),
@@ -41,7 +41,8 @@ def fact_sheet(ctx: dict, *, item_reviews_limit: int = 3) -> dict:
 
 
 def write_answer(template: Template | str, facts: dict, rating: int) -> str:
-    """A completion in ``template``'s format restating ``facts``, ending with ``<rate>rating</rate>``."""
+    """A completion in ``template``'s format restating ``facts``, ending in ``<rate>rating</rate>``.
+    Short (about 40-70 words for the thinking templates), for small models to learn."""
     template = get_template(template) if isinstance(template, str) else template
     if int(rating) != rating or not 1 <= rating <= 5:
         raise ValueError(f"rating must be an integer from 1 to 5, got {rating!r}")
@@ -74,21 +75,17 @@ _WRITERS = {
 
 
 def _tastes(history: list[dict]) -> tuple[list[str], list[str]]:
-    """Categories of liked / disliked history items, most frequent (then most recent) first.
-    A category counts for the side where it occurs more often; categories shared by every
-    categorised history item (e.g. a top-level "Books") say nothing and are skipped."""
-    likes, dislikes, seen = Counter(), Counter(), []
+    """Categories of liked / disliked history items, most frequent (then most recent) first;
+    a category counts only for the side where it occurs more often."""
+    likes, dislikes = Counter(), Counter()
     for entry in reversed(history):
-        cats = dict.fromkeys(entry.get("categories") or [])
-        if cats:
-            seen.append(set(cats))
+        cats = list(dict.fromkeys(entry.get("categories") or []))
         if entry["rating"] >= LIKED_MIN:
             likes.update(cats)
         elif entry["rating"] <= DISLIKED_MAX:
             dislikes.update(cats)
-    everywhere = set.intersection(*seen) if len(seen) > 1 else set()
-    liked = [c for c, n in likes.most_common() if n > dislikes[c] and c not in everywhere]
-    disliked = [c for c, n in dislikes.most_common() if n > likes[c] and c not in everywhere]
+    liked = [c for c, n in likes.most_common() if n > dislikes[c]]
+    disliked = [c for c, n in dislikes.most_common() if n > likes[c]]
     return liked[:TOP_K], disliked[:TOP_K]
 
 
@@ -100,7 +97,8 @@ def _titles(history: list[dict], keep) -> list[str]:
 
 def _phrases(reviews: list[dict], keep) -> list[str]:
     """Most common review-title phrases (then most recent) of reviews passing ``keep``."""
-    phrases = Counter(_phrase(r.get("review_title")) for r in reversed(reviews) if keep(r["rating"]))
+    phrases = Counter(_phrase(r.get("review_title"))
+                      for r in reversed(reviews) if keep(r["rating"]))
     return [p for p, _ in phrases.most_common() if p][:TOP_K]
 
 
@@ -134,7 +132,7 @@ def _user_text(facts: dict) -> str:
 
 def _item_head(facts: dict) -> str:
     title = _short_title(facts["item_title"])
-    cats = facts["item_categories"]
+    cats = facts["item_categories"][:TOP_K + 1]
     return f"{title} ({_listing(cats)})." if cats else f"{title}."
 
 
@@ -145,13 +143,16 @@ def _points(facts: dict) -> tuple[str, str]:
 
 
 def _match_text(facts: dict) -> str:
+    liked, disliked = facts["overlap_liked"], facts["overlap_disliked"]
     parts = []
-    if facts["overlap_liked"]:
-        parts.append(f"{_listing(facts['overlap_liked'])} fits the user's taste")
-    if facts["overlap_disliked"]:
-        parts.append(f"{_listing(facts['overlap_disliked'])} is among the user's dislikes")
+    if liked:
+        parts.append(f"{_listing(liked)} {'fits' if len(liked) == 1 else 'fit'} the user's taste")
+    if disliked:
+        parts.append(f"{_listing(disliked)} {'is' if len(disliked) == 1 else 'are'} "
+                     "among the user's dislikes")
     if not parts:
         parts.append("no clear overlap with the user's tastes")
     parts.append(f"item average {format_average(facts['item_avg'])}, "
                  f"user average {format_average(facts['user_avg'])}")
-    return "; ".join(parts) + "."
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:]

@@ -6,9 +6,9 @@ it never contains the target interaction's rating.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from recexp.data import columns as C
 from recexp.data.context import snippet
 
 _TASK = ("You predict the rating (an integer from 1 to 5) that a user will give an item, "
@@ -66,7 +66,8 @@ def get_template(name: str) -> Template:
     try:
         return TEMPLATES[name]
     except KeyError:
-        raise KeyError(f"unknown template {name!r}; known: {', '.join(sorted(TEMPLATES))}") from None
+        known = ", ".join(sorted(TEMPLATES))
+        raise KeyError(f"unknown template {name!r}; known: {known}") from None
 
 
 def user_message(ctx: dict, *, history_limit: int | None = None, snippet_chars: int = 120,
@@ -75,7 +76,7 @@ def user_message(ctx: dict, *, history_limit: int | None = None, snippet_chars: 
 
     ``history_limit`` keeps the most recent history items (None: all of ``ctx``);
     ``item_reviews_limit`` keeps the item's most recent reviews."""
-    history = _tail(ctx["user_history"], history_limit)
+    history = most_recent(ctx["user_history"], history_limit)
     item = ctx["target_item"]
     lines = ["user_history (oldest first, most recent last):"]
     lines += [_history_line(entry, snippet_chars) for entry in history] or ["- (none)"]
@@ -96,44 +97,28 @@ def format_average(value: float | None) -> str:
     return "unknown" if value is None else f"{value:.1f}"
 
 
-def with_history_categories(ctx: dict, categories: Mapping[str, Sequence[str]]) -> dict:
-    """A copy of ``ctx`` whose history entries carry their item's ``categories`` (shown in the
-    user turn and used by ``fact_sheet``); ``categories`` maps item_id -> categories."""
-    history = [{**entry, "categories": list(categories.get(entry["item_id"]) or [])}
-               for entry in ctx["user_history"]]
-    return {**ctx, "user_history": history}
-
-
-def item_categories(processed) -> dict[str, list[str]]:
-    """item_id -> categories from a ``Processed`` item table (empty without metadata)."""
-    if processed.items is None:
-        return {}
-    ids = processed.items["item_id"].to_pylist()
-    cats = processed.items["categories"].to_pylist()
-    return {item_id: list(c or []) for item_id, c in zip(ids, cats)}
-
-
-def _tail(entries: list, limit: int | None) -> list:
+def most_recent(entries: list, limit: int | None) -> list:
+    """The last ``limit`` entries (all when None)."""
     if limit is None:
         return list(entries)
-    return list(entries[len(entries) - limit:]) if limit > 0 else []
+    return list(entries[max(len(entries) - limit, 0):])
 
 
 def _history_line(entry: dict, snippet_chars: int) -> str:
     cats = entry.get("categories")
     title = f"{entry['title']} ({', '.join(cats)})" if cats else entry["title"]
-    return _join_parts("- " + title, entry, snippet_chars)
+    return f"- {title} | {_review_text(entry, snippet_chars)}"
 
 
 def _review_line(review: dict, snippet_chars: int) -> str:
-    return _join_parts("-", review, snippet_chars)
+    return f"- {_review_text(review, snippet_chars)}"
 
 
-def _join_parts(head: str, review: dict, snippet_chars: int) -> str:
-    parts = [f"{head} | rating {format_rating(review['rating'])}"]
-    parts += [part for part in (review.get("review_title"),
-                                snippet(review.get("snippet"), snippet_chars)) if part]
-    return " | ".join(parts)
+def _review_text(review: dict, snippet_chars: int) -> str:
+    """"rating R | review title | snippet" (absent parts left out)."""
+    parts = [f"rating {format_rating(review['rating'])}", review.get("review_title"),
+             snippet(review.get("snippet"), snippet_chars)]
+    return " | ".join(part for part in parts if part)
 
 
 def _item_lines(item: dict, snippet_chars: int, reviews_limit: int) -> list[str]:
@@ -147,7 +132,7 @@ def _item_lines(item: dict, snippet_chars: int, reviews_limit: int) -> list[str]
     description = snippet(item.get("description"), snippet_chars)
     if description:
         lines.append(f"description: {description}")
-    reviews = _tail(item.get("reviews") or [], reviews_limit)
+    reviews = most_recent(item.get("reviews") or [], reviews_limit)
     if reviews:
         lines.append("recent reviews (most recent last):")
         lines += [_review_line(review, snippet_chars) for review in reviews]

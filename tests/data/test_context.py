@@ -46,7 +46,7 @@ def test_context_structure(processed):
     assert set(ctx["target"]) == {"user_id", "item_id", "timestamp"}
     assert len(ctx["user_history"]) == 4 and ctx["user_n_prior"] >= 4
     first = ctx["user_history"][0]
-    assert set(first) == {"item_id", "title", "rating", "review_title", "snippet", "timestamp"}
+    assert set(first) == {"item_id", "title", "categories", "rating", "review_title", "snippet", "timestamp"}
     times = [entry["timestamp"] for entry in ctx["user_history"]]
     assert times == sorted(times)
     assert all(len(entry["snippet"]) <= 60 for entry in ctx["user_history"])

@@ -180,20 +180,26 @@ def test_strict_names_file_and_line(tmp_path, lines, line, reason):
     assert reason in str(error.value)
 
 
-def test_strict_line_numbers_span_blocks(tmp_path, monkeypatch):
+@pytest.mark.parametrize("bad_line, reason", [
+    (review_line(user=None), "missing_user"),  # found by the vectorised checks
+    ("{broken", "bad_json"),                   # found after halving the rejected block
+])
+def test_strict_line_numbers_span_blocks(tmp_path, monkeypatch, bad_line, reason):
     lines = [review_line(user=f"u{i}") if i % 7 else "" for i in range(1, 400)]
-    lines[300] = review_line(user=None)
+    lines[300] = bad_line
     path = write_lines(tmp_path / "reviews.json.gz", lines, gz=True)
-    monkeypatch.setattr(jsonl, "DEFAULT_BLOCK_BYTES", 1000)
-    with pytest.raises(MalformedInputError, match="line 301: .*missing_user"):
+    monkeypatch.setattr(jsonl, "DEFAULT_BLOCK_BYTES", 8000)
+    monkeypatch.setattr(jsonl, "MIN_SPLIT_BYTES", 300)
+    with pytest.raises(MalformedInputError, match=f"line 301: .*{reason}"):
         read_raw("amazon2014", path, strict=True, progress=False)
 
 
-def test_blocks_match_line_by_line_parsing(tmp_path, monkeypatch):
+@pytest.mark.parametrize("block_bytes, min_split", [(None, None), (700, None), (8000, 300)])
+def test_blocks_match_line_by_line_parsing(tmp_path, monkeypatch, block_bytes, min_split):
     lines = [line for i in range(40) for line in MALFORMED if i % 3 or "five" not in line]
     path = write_lines(tmp_path / "reviews.json", lines)
-    whole = read_raw("amazon2014", path, progress=False)
-    monkeypatch.setattr(jsonl, "DEFAULT_BLOCK_BYTES", 700)
+    monkeypatch.setattr(jsonl, "DEFAULT_BLOCK_BYTES", block_bytes or jsonl.DEFAULT_BLOCK_BYTES)
+    monkeypatch.setattr(jsonl, "MIN_SPLIT_BYTES", min_split or jsonl.MIN_SPLIT_BYTES)
     blocked = read_raw("amazon2014", path, progress=False)
 
     def reject(*args, **kwargs):
@@ -201,11 +207,10 @@ def test_blocks_match_line_by_line_parsing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(jsonl.pj, "read_json", reject)
     by_line = read_raw("amazon2014", path, progress=False)
-    for other in (blocked, by_line):
-        assert other.interactions.equals(whole.interactions)
-        assert other.skipped == whole.skipped
-        assert other.n_lines == whole.n_lines
-    assert whole.interactions.num_rows == 80
+    assert blocked.interactions.equals(by_line.interactions)
+    assert blocked.skipped == by_line.skipped
+    assert blocked.n_lines == by_line.n_lines
+    assert by_line.interactions.num_rows == 80
 
 
 def test_two_objects_on_one_line_are_bad_json(tmp_path):

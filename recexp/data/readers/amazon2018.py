@@ -20,7 +20,7 @@ META_SCHEMA = pa.schema([
 def read(reviews_path: str | os.PathLike, meta_path: str | os.PathLike | None = None, *,
          strict: bool = False, max_review_chars: int | None = 256,
          progress: bool = True) -> RawData:
-    """Read Amazon 2018 reviews and, when given, their metadata (``{asin, title}`` lines suffice)."""
+    """Read Amazon 2018 reviews and, when given, their metadata ({asin, title} lines suffice)."""
     reviews = read_reviews(reviews_path, strict=strict, max_review_chars=max_review_chars,
                            progress=progress)
     items = None

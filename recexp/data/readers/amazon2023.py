@@ -45,8 +45,7 @@ def _interaction_rows(raw: pa.Table, max_chars: int | None) -> tuple[pa.Table, p
 
 def _item_rows(raw: pa.Table) -> tuple[pa.Table, pa.Array]:
     """Items; ``main_category`` leads the categories (the list itself is often empty)."""
-    categories = [None if main is None and rest is None else [main, *(rest or [])]
-                  for main, rest in zip(raw["main_category"].to_pylist(),
-                                        raw["categories"].to_pylist())]
+    categories = [[main, *(rest or [])] for main, rest in zip(raw["main_category"].to_pylist(),
+                                                              raw["categories"].to_pylist())]
     return item_rows(raw["parent_asin"], raw["title"], join_words(raw["description"]),
                      categories, raw["store"], raw["price"])

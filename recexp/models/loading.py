@@ -1,0 +1,64 @@
+"""Load a causal LM and its tokenizer from a hub name or a local directory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+log = logging.getLogger(__name__)
+
+
+def resolve_model_path(model_cfg: DictConfig, cache_root: Path, data: Any, template: Any, prompt_cfg: dict) -> str:
+    """Where to load the model from: the built tiny model, ``model.path``, or ``model.hub_id``."""
+    source = model_cfg.source.value
+    if source == "tiny":
+        from recexp.models.tiny import ensure_tiny
+
+        tiny_cfg = OmegaConf.to_container(model_cfg.tiny)
+        return str(ensure_tiny(cache_root, tiny_cfg, data, template, prompt_cfg))
+    if model_cfg.path:
+        if not Path(model_cfg.path).expanduser().is_dir():
+            raise FileNotFoundError(f"model.path={model_cfg.path} is not a directory")
+        return str(Path(model_cfg.path).expanduser())
+    return model_cfg.hub_id
+
+
+def load_model(path: str, model_cfg: DictConfig) -> tuple[Any, Any]:
+    """Model and tokenizer; the tokenizer always has a pad token (generation pads on the left)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=model_cfg.trust_remote_code)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = AutoModelForCausalLM.from_pretrained(path, **model_init_kwargs(model_cfg))
+    if model.device.type == "cpu" and _cuda_available():
+        model = model.to("cuda")
+    log.info("model: loaded %s (%s)", path, model.dtype)
+    return model, tokenizer
+
+
+def model_init_kwargs(model_cfg: DictConfig) -> dict:
+    kwargs = {"trust_remote_code": model_cfg.trust_remote_code, "dtype": model_cfg.dtype.value}
+    if model_cfg.attn_implementation:
+        kwargs["attn_implementation"] = model_cfg.attn_implementation
+    return kwargs
+
+
+def lora_config(model_cfg: DictConfig) -> Any:
+    """A peft LoraConfig when ``model.lora.enabled``, else None."""
+    if not model_cfg.lora.enabled:
+        return None
+    from peft import LoraConfig
+
+    lora = model_cfg.lora
+    return LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
+                      target_modules=list(lora.target_modules), task_type="CAUSAL_LM")
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()

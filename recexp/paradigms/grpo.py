@@ -1,0 +1,147 @@
+"""Stage ``grpo``: RecZero's pure-RL step, through TRL's GRPOTrainer with rule-based rewards.
+
+Checkpoints go to ``<run_dir>/checkpoints`` every ``trainer.args.save_steps``; with ``resume=true``
+training continues from the last one. With ``trainer.valid_eval_steps`` > 0 the model is
+evaluated greedily on a valid subset during training and the best step is the one kept."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from omegaconf import OmegaConf
+
+from recexp.paradigms.llm import prompt_settings, set_llm_predictor, template_of
+from recexp.paradigms.state import RunState
+
+log = logging.getLogger(__name__)
+
+
+def grpo(state: RunState) -> RunState:
+    from transformers.trainer_utils import get_last_checkpoint
+    from trl import GRPOConfig, GRPOTrainer
+
+    from recexp.models.loading import lora_config
+    from recexp.rewards import build_reward_funcs
+
+    cfg = state.cfg
+    template = template_of(cfg)
+    funcs, weights = build_reward_funcs(dict(cfg.reward.weights), template.tags)
+    args = GRPOConfig(**training_args(state, reward_weights=weights))
+    train_set = prompt_dataset(state, "train", cfg.trainer.max_train_prompts)
+    callback = valid_callback(state)
+    trainer = GRPOTrainer(
+        model=state.model, reward_funcs=funcs, args=args, train_dataset=train_set,
+        processing_class=state.tokenizer, peft_config=lora_config(cfg.model),
+        callbacks=[callback] if callback else None,
+    )
+    checkpoint = get_last_checkpoint(args.output_dir) if cfg.resume and Path(args.output_dir).is_dir() else None
+    if checkpoint:
+        log.info("grpo: resuming from %s", checkpoint)
+    started = time.perf_counter()
+    trainer.train(resume_from_checkpoint=checkpoint)
+    state.metrics.update(_train_metrics(trainer, started, callback))
+    _keep_final_model(state, trainer, callback)
+    return state
+
+
+def training_args(state: RunState, **extra: Any) -> dict:
+    """trainer.args plus what recexp sets from the run: output dir, reporting, seed, precision."""
+    import torch
+
+    cfg = state.cfg
+    args = OmegaConf.to_container(cfg.trainer.args, resolve=True)
+    on_gpu = torch.cuda.is_available()
+    args.setdefault("bf16", on_gpu and torch.cuda.is_bf16_supported())
+    args.setdefault("gradient_checkpointing", False)
+    args.setdefault("use_cpu", not on_gpu)
+    args.setdefault("seed", cfg.seed)
+    return {
+        **args, **extra,
+        "output_dir": str(state.run_dir / "checkpoints"),
+        "report_to": ["wandb"] if state.tracker is not None and state.tracker.status == "ok" else "none",
+        "run_name": state.run_dir.name,
+    }
+
+
+def prompt_dataset(state: RunState, split: str, limit: int | None):
+    """Templated prompt texts with the true ``rating`` column (the reward functions read it)."""
+    from datasets import Dataset
+
+    rows = state.data.split(split).column("row").to_numpy()
+    ratings = state.data.split(split).column("rating").to_numpy()
+    if limit is not None and limit < len(rows):
+        pick = np.random.default_rng(state.cfg.seed).choice(len(rows), size=limit, replace=False)
+        rows, ratings = rows[pick], ratings[pick]
+    texts, shortened = state.predictor.prompts(rows)
+    state.metrics[f"prompts/{split}_shortened"] = int(np.sum(shortened))
+    log.info("grpo: %d %s prompts (%d shortened to fit prompt.max_tokens)", len(texts), split, int(np.sum(shortened)))
+    return Dataset.from_dict({"prompt": texts, "rating": ratings.astype(float).tolist(), "row": rows.tolist()})
+
+
+def valid_callback(state: RunState):
+    """The valid-eval callback, or None when ``trainer.valid_eval_steps`` is 0."""
+    from recexp.eval.metrics import rating_metrics
+    from recexp.trainers.callbacks import ValidEvalCallback
+
+    every = state.cfg.trainer.valid_eval_steps
+    if not every:
+        return None
+    valid = state.data.split("valid")
+    n = min(state.cfg.trainer.valid_eval_samples, valid.num_rows)
+    subset = valid.take(np.random.default_rng(state.cfg.seed).choice(valid.num_rows, size=n, replace=False))
+    fallback = _fallback(state, subset)
+
+    def evaluate(model) -> dict:
+        was_training = model.training
+        state.predictor.model = model
+        frame = state.predictor.predict(subset, desc="valid during training")
+        model.train(was_training)
+        return rating_metrics(subset.column("rating").to_numpy(), frame["pred"].to_numpy(), fallback)
+
+    return ValidEvalCallback(evaluate, every, state.run_dir / "best", log_fn=state.tracker.log,
+                             report=getattr(state, "report", None))
+
+
+def _fallback(state: RunState, table) -> np.ndarray:
+    prior = table.column("user_prior_mean").to_numpy(zero_copy_only=False).astype(float)
+    global_mean = float(np.mean(state.data.split("train").column("rating").to_numpy()))
+    return np.where(np.isnan(prior), global_mean, prior)
+
+
+def _train_metrics(trainer, started: float, callback) -> dict:
+    history = trainer.state.log_history
+    (Path(trainer.args.output_dir).parent / "train_log.json").write_text(json.dumps(history, indent=1, default=str))
+    last = next((h for h in reversed(history) if "reward" in h), {})
+    metrics = {"grpo/steps": trainer.state.global_step, "grpo/train_seconds": round(time.perf_counter() - started, 1)}
+    metrics.update({f"grpo/last_{k}": v for k, v in last.items() if isinstance(v, (int, float))})
+    if callback is not None and callback.best is not None:
+        metrics["grpo/best_step"] = callback.best["step"]
+        metrics["grpo/best_valid_mae"] = callback.best["mae_fallback"]
+    return metrics
+
+
+def _keep_final_model(state: RunState, trainer, callback) -> None:
+    """Save the last model to <run_dir>/model; evaluate the best valid step when there is one."""
+    final_dir = state.run_dir / "model"
+    trainer.save_model(str(final_dir))
+    model = trainer.model
+    if callback is not None and callback.best is not None:
+        log.info("grpo: keeping the best valid step %d", callback.best["step"])
+        model = _load_weights(model, state.run_dir / "best")
+    state.model, state.model_path = model, str(final_dir)
+    set_llm_predictor(state)
+
+
+def _load_weights(model, directory: Path):
+    from transformers import AutoModelForCausalLM
+
+    if hasattr(model, "peft_config"):
+        from peft import PeftModel
+
+        return PeftModel.from_pretrained(model.get_base_model(), directory)
+    return AutoModelForCausalLM.from_pretrained(directory, dtype=model.dtype).to(model.device)

@@ -1,0 +1,39 @@
+"""Stage ``load_model``: resolve and load the LLM, and make it the state's predictor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from recexp.paradigms.state import RunState
+
+
+def prompt_settings(prompt_cfg: DictConfig) -> dict:
+    return {"max_tokens": prompt_cfg.max_tokens, "snippet_chars": prompt_cfg.snippet_chars,
+            "item_reviews_limit": prompt_cfg.item_reviews_limit}
+
+
+def template_of(cfg: DictConfig):
+    from recexp.prompts import get_template
+
+    return get_template(cfg.prompt.template.value)
+
+
+def load_model(state: RunState) -> RunState:
+    from recexp.models.loading import load_model as load, resolve_model_path
+
+    cfg = state.cfg
+    cache_root = Path(cfg.cache_dir).expanduser()
+    state.model_path = resolve_model_path(cfg.model, cache_root, state.data, template_of(cfg), prompt_settings(cfg.prompt))
+    state.model, state.tokenizer = load(state.model_path, cfg.model)
+    set_llm_predictor(state)
+    return state
+
+
+def set_llm_predictor(state: RunState) -> None:
+    from recexp.eval.generation import LLMPredictor
+
+    cfg = state.cfg
+    state.predictor = LLMPredictor(state.model, state.tokenizer, state.data, template_of(cfg),
+                                   prompt_settings(cfg.prompt), cfg.eval.batch_size, cfg.eval.max_new_tokens)

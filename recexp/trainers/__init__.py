@@ -1,0 +1,1 @@
+"""TRL trainer configuration (GRPOConfig / SFTConfig from `trainer.args`) and training callbacks."""

@@ -1,0 +1,51 @@
+"""Training callbacks: greedy valid MAE every N steps, keeping the best checkpoint."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from transformers import TrainerCallback
+
+log = logging.getLogger(__name__)
+
+
+class ValidEvalCallback(TrainerCallback):
+    """Every ``every`` steps: greedy-evaluate a fixed valid subset, log ``valid_during/*``, save the
+    model to ``best_dir`` when valid MAE improves. ``report(step, mae)`` receives each figure
+    (sweeps use it for pruning). Valid curves are noisy (RL on small models moves MAE by several
+    hundredths between evaluations), so the final evaluation uses the best step, not the last."""
+
+    def __init__(self, evaluate: Callable[[Any], dict], every: int, best_dir: Path,
+                 log_fn: Callable[[dict], None], report: Callable[[int, float], None] | None = None) -> None:
+        self.evaluate, self.every, self.best_dir = evaluate, every, best_dir
+        self.log_fn, self.report = log_fn, report
+        self.best = _load_best(best_dir)
+        self.history: list[dict] = []
+
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        if state.global_step % self.every == 0 and state.is_world_process_zero:
+            self._evaluate(state.global_step, model)
+        return control
+
+    def _evaluate(self, step: int, model: Any) -> None:
+        metrics = self.evaluate(model)
+        record = {"step": step, **metrics}
+        self.history.append(record)
+        self.log_fn({f"valid_during/{k}": v for k, v in record.items()})
+        mae = metrics["mae_fallback"]
+        log.info("step %d: valid mae %.4f (coverage %.2f)", step, mae, metrics["coverage"])
+        if self.report is not None:
+            self.report(step, mae)
+        if np.isfinite(mae) and (self.best is None or mae < self.best["mae_fallback"]):
+            self.best = record
+            model.save_pretrained(self.best_dir)
+            (self.best_dir / "best.json").write_text(json.dumps(record, indent=2))
+
+
+def _load_best(best_dir: Path) -> dict | None:
+    path = best_dir / "best.json"
+    return json.loads(path.read_text()) if path.exists() else None
