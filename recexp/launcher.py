@@ -14,7 +14,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from recexp.preflight import check_run_dir
+from recexp.preflight import check_run_dir, is_main_process
 from recexp.validation import validate
 
 log = logging.getLogger(__name__)
@@ -36,13 +36,16 @@ def run(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     started = time.perf_counter()
     run_dir.mkdir(parents=True, exist_ok=True)
     resolved = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
-    (run_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(resolved))
+    main = is_main_process()
+    if main:
+        (run_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(resolved))
     metrics: dict[str, Any] = _identity(cfg)
     _seed_everything(cfg.seed)
 
     from recexp.tracking import open_tracker
 
-    with open_tracker(cfg.logger, run_dir, resolved, job_type=cfg.paradigm.name) as tracker:
+    logger_cfg = cfg.logger if main else OmegaConf.create({"backend": "none"})
+    with open_tracker(logger_cfg, run_dir, resolved, job_type=cfg.paradigm.name) as tracker:
         metrics["logger/status"] = tracker.status
         try:
             metrics.update(_run_paradigm(cfg, run_dir, tracker))
@@ -52,7 +55,8 @@ def run(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
             raise
         finally:
             metrics["wall_time_s"] = round(time.perf_counter() - started, 3)
-            _write_json(run_dir / "metrics.json", metrics)
+            if main:
+                _write_json(run_dir / "metrics.json", metrics)
             tracker.summary(metrics)
     log.info("run dir: %s", run_dir)
     _log_headline(metrics)

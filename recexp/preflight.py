@@ -5,6 +5,7 @@ holds a run is refused so nothing is overwritten."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
@@ -27,10 +28,24 @@ def preflight(argv: list[str], config_dir: Path) -> None:
         return
     if args.config_path or args.config_dir:
         return
+    _check_distributed_run_dir(args.overrides)
     with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
         cfg = compose(args.config_name or "config", overrides=args.overrides, return_hydra_config=True)
     validate(task_config(cfg))
     check_run_dir(Path(str(cfg.hydra.run.dir)), bool(cfg.resume))
+
+
+def _check_distributed_run_dir(overrides: list[str]) -> None:
+    """Ranks of `accelerate launch` / torchrun start microseconds apart, so the default
+    timestamped run dir would differ between them: they must be given one explicitly."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not any(o.startswith("hydra.run.dir=") for o in overrides):
+        raise ConfigError("hydra.run.dir: multi-process runs (WORLD_SIZE>1) need an explicit "
+                          "hydra.run.dir=outputs/runs/NAME so every rank writes to the same run dir")
+
+
+def is_main_process() -> bool:
+    """Rank 0 (or a single process): the one that writes run outputs and talks to W&B."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def task_config(cfg: DictConfig) -> DictConfig:

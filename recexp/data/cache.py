@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from recexp.data.columns import REVIEW_TEXT, REVIEW_TITLE, SPLITS
+from recexp.data.columns import SPLITS
 from recexp.data.processing import Processed
 
 STATS_FILE = "stats.json"
@@ -37,7 +37,7 @@ def write_processed(processed: Processed, directory: Path, extra_stats: dict) ->
         if processed.items is not None:
             pq.write_table(processed.items, tmp / "items.parquet")
         for name in SPLITS:  # text stays in interactions.parquet; `row` points there
-            pq.write_table(processed.split(name).drop_columns([REVIEW_TITLE, REVIEW_TEXT]), tmp / f"{name}.parquet")
+            pq.write_table(processed.split(name), tmp / f"{name}.parquet")
         stats = {"processing": processed.stats, **extra_stats}
         (tmp / STATS_FILE).write_text(json.dumps(stats, indent=2, sort_keys=True))
         _publish(tmp, directory)

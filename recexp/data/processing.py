@@ -31,12 +31,17 @@ class Processed:
     stats: dict[str, int]
 
     def split(self, name: str) -> pa.Table:
-        """The rows of one split, with their position in ``interactions`` as column ``row``."""
+        """The rows of one split, with their position in ``interactions`` as column ``row``.
+
+        Review title and text are left out (they stay in ``interactions``, reachable through
+        ``row``): splits are read for ids, ratings and contexts, and copying the text of the
+        train split would double the memory of a large dataset."""
         if name not in C.SPLITS:
             raise ValueError(f"unknown split {name!r}; expected one of {C.SPLITS}")
         mask = pc.equal(self.interactions[C.SPLIT], name)
         rows = np.flatnonzero(mask.to_numpy())
-        return self.interactions.filter(mask).append_column(C.ROW, pa.array(rows, pa.int64()))
+        columns = self.interactions.drop_columns([C.REVIEW_TITLE, C.REVIEW_TEXT])
+        return columns.filter(mask).append_column(C.ROW, pa.array(rows, pa.int64()))
 
 
 def process(raw: RawData, *, dedupe: bool = True, k_core: int = 5,

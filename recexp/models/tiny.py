@@ -37,10 +37,14 @@ CHAT_TEMPLATE = (
     "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
 DONE_FILE = "tiny_build.json"
+# Part of the cache key: bump when the tokenizer, model or warm-up recipe (or the prompts and
+# answers it is trained on) change, so stale tiny models are not reused.
+TINY_BUILD_VERSION = 2
 
 
 def tiny_key(tiny_cfg: dict, data_fingerprint: str, prompt_settings: dict) -> str:
-    payload = json.dumps({"tiny": tiny_cfg, "data": data_fingerprint, "prompt": prompt_settings}, sort_keys=True)
+    payload = json.dumps({"version": TINY_BUILD_VERSION, "tiny": tiny_cfg, "data": data_fingerprint,
+                          "prompt": prompt_settings}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

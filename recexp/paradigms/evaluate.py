@@ -12,6 +12,7 @@ import pandas as pd
 from recexp.data.columns import ITEM, RATING, ROW, USER, USER_PRIOR_MEAN
 from recexp.eval.metrics import rating_metrics
 from recexp.paradigms.state import RunState
+from recexp.preflight import is_main_process
 
 log = logging.getLogger(__name__)
 FALLBACK = "user_prior_mean, else train global mean"
@@ -40,7 +41,8 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
         log.info("%s%s: mae %.4f rmse %.4f coverage %.3f", prefix, split, metrics["mae"], metrics["rmse"], metrics["coverage"])
         frames.append(frame)
     state.metrics["eval/fallback"] = FALLBACK
-    pd.concat(frames, ignore_index=True).to_parquet(state.run_dir / filename, index=False)
+    if is_main_process():
+        pd.concat(frames, ignore_index=True).to_parquet(state.run_dir / filename, index=False)
     return state
 
 

@@ -1,0 +1,126 @@
+"""RecZero end to end on a small tiny model and small synthetic data (about a minute each).
+
+The full-size default (`python run.py`) is the `slow` test at the bottom."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .conftest import ROOT, run_cli
+
+SMALL = [
+    "dataset.synthetic.n_users=80", "dataset.synthetic.n_items=60",
+    "model.tiny.hidden_size=64", "model.tiny.intermediate_size=128", "model.tiny.layers=2",
+    "model.tiny.warmup_samples=300", "model.tiny.warmup_steps=40", "model.tiny.vocab_size=1024",
+    "model.max_prompt_tokens=256", "trainer.args.max_steps=4", "trainer.args.per_device_train_batch_size=8",
+    "trainer.args.num_generations=4", "trainer.args.max_completion_length=64", "trainer.args.save_steps=2",
+    "trainer.args.logging_steps=1", "trainer.max_train_prompts=64", "trainer.valid_eval_steps=2",
+    "trainer.valid_eval_samples=16", "eval.max_new_tokens=64",
+]
+
+
+def _metrics(run_dir: Path) -> dict:
+    return json.loads((run_dir / "metrics.json").read_text())
+
+
+def _run_ok(run_dir: Path, *overrides: str) -> dict:
+    proc = run_cli(f"hydra.run.dir={run_dir}", *SMALL, *overrides)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return _metrics(run_dir)
+
+
+def test_reczero_runs_and_reports_base_and_trained_figures(tmp_path):
+    run_dir = tmp_path / "run"
+    metrics = _run_ok(run_dir, "logger=wandb")
+    for key in ("base/test/mae", "base/test/coverage", "test/mae", "test/rmse", "test/coverage",
+                "test/mae_fallback", "valid/mae", "test/pred_hist/4", "grpo/steps", "prompts/train_shortened"):
+        assert key in metrics, key
+    assert metrics["grpo/steps"] == 4 and metrics["status"] == "ok"
+    assert 0 <= metrics["test/coverage"] <= 1
+    preds = pd.read_parquet(run_dir / "predictions.parquet")
+    assert {"completion", "pred", "true", "prompt_shortened"} <= set(preds.columns)
+    unparsed = preds[preds.pred.isna()]
+    assert (unparsed.completion.str.contains("<rate>").sum() <= len(unparsed))  # never imputed
+    assert sorted(p.name for p in (run_dir / "checkpoints").glob("checkpoint-*")) == ["checkpoint-2", "checkpoint-4"]
+    assert (run_dir / "best" / "best.json").exists() and (run_dir / "train_log.json").exists()
+    runs = list((run_dir / "wandb").glob("offline-run-*"))
+    assert len(runs) == 1  # TRL reported into the launcher's run
+    data = next(runs[0].glob("*.wandb")).read_bytes()
+    assert b"rewards/format/mean" in data and b"valid_during/mae" in data and b"base/test/mae" in data
+
+
+def test_tiny_model_tags_are_ordinary_tokens_and_survive_decoding(tmp_path):
+    run_dir = tmp_path / "zs"
+    _run_ok(run_dir, "paradigm=zero_shot", "logger=none")
+    from transformers import AutoTokenizer
+
+    model_dir = next((Path(os.environ["RECEXP_CACHE_DIR"]) / "models").glob("tiny-*"))
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    for tag in ("<analyze user>", "</analyze user>", "<rate>", "</rate>", "[pos]", "[neg]"):
+        ids = tokenizer.encode(tag, add_special_tokens=False)
+        assert len(ids) == 1, tag
+        assert tokenizer.decode(ids, skip_special_tokens=True) == tag
+    assert tokenizer.chat_template and "<|im_start|>" in tokenizer.apply_chat_template(
+        [{"role": "user", "content": "hi"}], tokenize=False, add_generation_prompt=True)
+
+
+def test_pretrained_loading_path_on_a_local_directory(tmp_path):
+    """model=qwen2_5_0_5b_instruct with model.path pointing at a saved (tiny) model directory."""
+    _run_ok(tmp_path / "first", "paradigm=zero_shot", "logger=none")
+    model_dir = next((Path(os.environ["RECEXP_CACHE_DIR"]) / "models").glob("tiny-*"))
+    metrics = _run_ok(tmp_path / "local", "paradigm=zero_shot", "logger=none", "model=qwen2_5_0_5b_instruct",
+                      f"model.path={model_dir}", "model.dtype=float32", "model.max_prompt_tokens=256")
+    assert metrics["model"] == "qwen2_5_0_5b_instruct" and "test/mae" in metrics
+
+
+def test_lora_grpo_runs(tmp_path):
+    metrics = _run_ok(tmp_path / "lora", "logger=none", "model.lora.enabled=true", "model.lora.r=4",
+                      "trainer.valid_eval_steps=0")
+    assert metrics["grpo/steps"] == 4
+
+
+def test_killed_run_resumes_from_last_checkpoint(tmp_path):
+    run_dir = tmp_path / "run"
+    overrides = [*SMALL, "logger=none", "trainer.args.max_steps=8", "trainer.valid_eval_steps=0"]
+    proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), f"hydra.run.dir={run_dir}", *overrides],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 600
+    while not (run_dir / "checkpoints" / "checkpoint-4").exists():
+        assert proc.poll() is None and time.time() < deadline, "run ended before its second checkpoint"
+        time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (run_dir / "metrics.json").exists() or _metrics(run_dir)["status"] != "ok"
+    resumed = run_cli(f"hydra.run.dir={run_dir}", *overrides, "resume=true")
+    assert resumed.returncode == 0, resumed.stderr[-4000:]
+    metrics = _metrics(run_dir)
+    assert metrics["status"] == "ok" and metrics["grpo/steps"] == 8
+    assert "resuming from" in (run_dir / "run.log").read_text()
+
+
+def test_resume_refuses_a_finished_run(tmp_path):
+    run_dir = tmp_path / "done"
+    _run_ok(run_dir, "paradigm=zero_shot", "logger=none")
+    proc = run_cli(f"hydra.run.dir={run_dir}", *SMALL, "paradigm=zero_shot", "logger=none", "resume=true")
+    assert proc.returncode == 2 and "already finished" in proc.stderr
+
+
+@pytest.mark.slow
+def test_default_main_job_learns_within_ten_minutes(tmp_path):
+    """The README's main job: `python run.py` on the embedded default."""
+    started = time.time()
+    proc = run_cli(f"hydra.run.dir={tmp_path / 'main'}", "logger=none", timeout=900)
+    elapsed = time.time() - started
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    metrics = _metrics(tmp_path / "main")
+    assert metrics["test/mae"] <= 0.85 * metrics["base/test/mae"]
+    assert elapsed < 600, f"took {elapsed:.0f}s"
