@@ -59,7 +59,8 @@ def _train_tokenizer(texts: list[str]):
 
 @pytest.fixture(scope="module")
 def tokenizer(processed):
-    texts = [t for t in processed.interactions[C.REVIEW_TEXT].to_pylist() if t]
+    shown = processed.reviews[C.REVIEW_TEXT].take(processed.interactions[C.REVIEW_ROW])
+    texts = [t for t in shown.to_pylist() if t]
     tok = _train_tokenizer(texts + [t.system for t in TEMPLATES.values()])
     tok.chat_template = CHAT_TEMPLATE
     return tok
@@ -146,7 +147,8 @@ def _with_rating(processed: Processed, row: int, rating: float) -> Processed:
     ratings = table[C.RATING].to_numpy().copy()
     ratings[row] = rating
     table = table.set_column(table.schema.get_field_index(C.RATING), C.RATING, pa.array(ratings))
-    return Processed(table, processed.item_order, processed.items, processed.stats)
+    return Processed(table, processed.reviews, processed.item_order, processed.items,
+                     processed.stats)
 
 
 def test_user_message_does_not_depend_on_target_rating(processed, builder):

@@ -1,10 +1,11 @@
 """Processed splits on disk: ``<cache>/processed/<name>-<fingerprint>/``.
 
-Files: interactions.parquet (all rows, sorted, with split and context columns), item_order.npy,
-items.parquet (when the source has metadata), train/valid/test.parquet (each split's rows with
-a ``row`` column pointing into interactions.parquet, without the review text), stats.json (written last: marks the
-directory complete). Written into a temporary sibling and renamed, so a crash or a concurrent
-job never leaves a half-written cache behind."""
+Files: interactions.parquet (all rows, sorted, with split, context and ``review_row`` columns),
+reviews.parquet (review title and text of every input row in read order, which ``review_row``
+indexes), item_order.npy, items.parquet (when the source has metadata), train/valid/test.parquet
+(each split's rows with a ``row`` column pointing into interactions.parquet), stats.json (written
+last: marks the directory complete). Written into a temporary sibling and renamed, so a crash or
+a concurrent job never leaves a half-written cache behind."""
 
 from __future__ import annotations
 
@@ -12,19 +13,24 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from recexp.data.columns import SPLITS
 from recexp.data.processing import Processed
 
 STATS_FILE = "stats.json"
+REVIEWS_FILE = "reviews.parquet"
 
 
 def is_complete(directory: Path) -> bool:
-    return (directory / STATS_FILE).exists()
+    """stats.json is written last; a directory without reviews.parquet has the older layout
+    (text inside interactions.parquet) and is rebuilt."""
+    return (directory / STATS_FILE).exists() and (directory / REVIEWS_FILE).exists()
 
 
 def write_processed(processed: Processed, directory: Path, extra_stats: dict) -> dict:
@@ -33,11 +39,12 @@ def write_processed(processed: Processed, directory: Path, extra_stats: dict) ->
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
         pq.write_table(processed.interactions, tmp / "interactions.parquet")
+        pq.write_table(processed.reviews, tmp / REVIEWS_FILE)
         np.save(tmp / "item_order.npy", processed.item_order)
         if processed.items is not None:
             pq.write_table(processed.items, tmp / "items.parquet")
-        for name in SPLITS:  # text stays in interactions.parquet; `row` points there
-            pq.write_table(processed.split(name), tmp / f"{name}.parquet")
+        for name in SPLITS:  # no text: `row` points into interactions, `review_row` into reviews
+            _write_parts(processed.split_parts(name), tmp / f"{name}.parquet")
         stats = {"processing": processed.stats, **extra_stats}
         (tmp / STATS_FILE).write_text(json.dumps(stats, indent=2, sort_keys=True))
         _publish(tmp, directory)
@@ -52,11 +59,21 @@ def read_processed(directory: Path) -> tuple[Processed, dict]:
     items_path = directory / "items.parquet"
     processed = Processed(
         interactions=pq.read_table(directory / "interactions.parquet"),
+        reviews=pq.read_table(directory / REVIEWS_FILE),
         item_order=np.load(directory / "item_order.npy"),
         items=pq.read_table(items_path) if items_path.exists() else None,
         stats=stats["processing"],
     )
     return processed, stats
+
+
+def _write_parts(parts: Iterator[pa.Table], path: Path) -> None:
+    """One parquet file from a non-empty stream of tables with the same schema."""
+    first = next(parts)
+    with pq.ParquetWriter(path, first.schema) as writer:
+        writer.write_table(first)
+        for part in parts:
+            writer.write_table(part)
 
 
 def _publish(tmp: Path, directory: Path) -> None:

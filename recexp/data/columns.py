@@ -9,7 +9,10 @@ Normalized item table (where the source has metadata), one row per item:
     brand: string|null, price: float64|null
 
 Processed interaction table (``interactions.parquet``), sorted by (user, timestamp, read order);
-a row's position in this table is its ``row``. Besides the normalized columns it holds:
+a row's position in this table is its ``row``. It holds the normalized columns except the text
+(user_id, item_id, rating, timestamp) and:
+    review_row: int64, the row's index in the input (read order); its review_title and
+        review_text are row ``review_row`` of the reviews table
     split: string in {train, valid, test}
     user_ctx_start, user_ctx_end: the user's last-K strictly earlier interactions are rows
         [user_ctx_start, user_ctx_end) of this table
@@ -17,6 +20,9 @@ a row's position in this table is its ``row``. Besides the normalized columns it
         ``item_order[item_ctx_start:item_ctx_end]`` (item_order: rows sorted by item, timestamp)
     user_prior_n, user_prior_mean: count and mean rating of ALL strictly earlier
         interactions of the user (mean NaN when none); likewise item_prior_n, item_prior_mean
+
+Reviews table (``reviews.parquet``): review_title and review_text of every input row, in read
+order and never reordered (text is most of the data; gathering it would copy it).
 """
 
 USER = "user_id"
@@ -26,6 +32,7 @@ TIMESTAMP = "timestamp"
 REVIEW_TITLE = "review_title"
 REVIEW_TEXT = "review_text"
 INTERACTION_COLUMNS = (USER, ITEM, RATING, TIMESTAMP, REVIEW_TITLE, REVIEW_TEXT)
+REVIEW_COLUMNS = (REVIEW_TITLE, REVIEW_TEXT)
 
 TITLE = "title"
 DESCRIPTION = "description"
@@ -35,6 +42,7 @@ PRICE = "price"
 ITEM_COLUMNS = (ITEM, TITLE, DESCRIPTION, CATEGORIES, BRAND, PRICE)
 
 ROW = "row"
+REVIEW_ROW = "review_row"
 SPLIT = "split"
 SPLITS = ("train", "valid", "test")
 USER_CTX_START, USER_CTX_END = "user_ctx_start", "user_ctx_end"

@@ -1,8 +1,9 @@
 """Materialize the context of one processed row (what a prompt may show) as plain Python data.
 
 Only strictly earlier interactions appear (the ranges come from ``process``); the target's own
-rating is never part of the output. Rows are read with zero-copy slices, so building a context
-costs the same on a 5M-row table as on a small one.
+rating is never part of the output. Rows are read with zero-copy slices and review text with
+single-value lookups through ``review_row`` (never ``take``, which would concatenate the whole
+text column), so building a context costs the same on a 5M-row table as on a small one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from recexp.data import columns as C
 from recexp.data.processing import Processed
 
 ELLIPSIS = "…"
-_REVIEW_FIELDS = (C.ITEM, C.RATING, C.REVIEW_TITLE, C.REVIEW_TEXT, C.TIMESTAMP)
+_REVIEW_FIELDS = (C.ITEM, C.RATING, C.TIMESTAMP)
 
 
 def snippet(text: str | None, max_chars: int) -> str:
@@ -39,6 +40,9 @@ class ContextBuilder:
         table = processed.interactions
         self._n_rows = table.num_rows
         self._reviews = table.select(_REVIEW_FIELDS)
+        self._review_rows = table[C.REVIEW_ROW].to_numpy()
+        self._titles = processed.reviews[C.REVIEW_TITLE]
+        self._texts = processed.reviews[C.REVIEW_TEXT]
         self._targets = table.select((C.USER, C.ITEM, C.TIMESTAMP))
         self._ctx = {name: table[name].to_numpy() for name in C.CONTEXT_COLUMNS}
         self._item_order = processed.item_order
@@ -65,10 +69,18 @@ class ContextBuilder:
         }
 
     def _review_range(self, rows: range) -> list[dict]:
-        return self._reviews.slice(rows.start, len(rows)).to_pylist()
+        reviews = self._reviews.slice(rows.start, len(rows)).to_pylist()
+        return [self._with_text(review, row) for review, row in zip(reviews, rows)]
 
     def _review(self, row: int) -> dict:
-        return self._reviews.slice(int(row), 1).to_pylist()[0]
+        return self._with_text(self._reviews.slice(int(row), 1).to_pylist()[0], row)
+
+    def _with_text(self, review: dict, row: int) -> dict:
+        """``review`` plus the title and text of ``row``, looked up in read order."""
+        at = int(self._review_rows[row])
+        review[C.REVIEW_TITLE] = self._titles[at].as_py()
+        review[C.REVIEW_TEXT] = self._texts[at].as_py()
+        return review
 
     def _history_entry(self, row: int, review: dict) -> dict:
         return {"item_id": review[C.ITEM], "title": self._title(row, review[C.ITEM]),

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 # Bump when processing changes what it writes, so stale caches are not reused.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 _CHUNK = 8 << 20
 
 

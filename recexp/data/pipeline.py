@@ -40,8 +40,9 @@ def load_dataset(ds: DictConfig, cache_dir: str | Path) -> Dataset:
         "max_review_chars": ds.max_review_chars,
         "files": {k: _describe_file(p, cache_root) for k, p in raw_files.items()},
     }
+    source["code_version"] = _source_code_version(ds.format.value)
     if ds.format.value == "synthetic":
-        source["synthetic"] = OmegaConf.to_container(ds.synthetic, enum_to_str=True)
+        source["synthetic"] = OmegaConf.to_container(ds.synthetic)
     params = _processing_params(ds)
     digest = fingerprint({"source": source, "processing": params})
     directory = cache_root / "processed" / f"{ds.name}-{digest[:16]}"
@@ -68,6 +69,17 @@ def _raw_files(ds: DictConfig, cache_root: Path) -> dict[str, Path]:
     if ds.meta_path is not None or ds.meta_remote.url is not None:
         files["meta"] = ensure_file(ds.meta_path, ds.meta_remote, cache_root, config_key="dataset.meta_path")
     return files
+
+
+def _source_code_version(fmt: str) -> int:
+    """Version of the code that turns this format's source into RawData (part of the fingerprint)."""
+    if fmt == "synthetic":
+        from recexp.data.synthetic import GENERATOR_VERSION
+
+        return GENERATOR_VERSION
+    from recexp.data.readers import READER_VERSION
+
+    return READER_VERSION
 
 
 def _describe_file(path: Path, cache_root: Path) -> dict[str, Any]:

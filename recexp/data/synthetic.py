@@ -15,6 +15,9 @@ import pyarrow as pa
 from recexp.data import columns as C
 from recexp.data.raw import RawData
 
+# Part of the data fingerprint: bump when the generator's output changes for the same parameters.
+GENERATOR_VERSION = 1
+
 ATTRIBUTES = (
     "jazz", "sci-fi", "mystery", "romance", "horror", "comedy", "fantasy", "history",
     "thriller", "folk", "documentary", "poetry", "western", "anime", "classical", "hip-hop",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -70,11 +72,32 @@ def test_first_interaction_has_empty_context_and_no_average(processed):
 
 
 def test_without_item_table_titles_fall_back_to_item_id(processed):
-    bare = process(RawData(processed.interactions.select(list(C.INTERACTION_COLUMNS))))
+    ids = processed.interactions.select([C.USER, C.ITEM, C.RATING, C.TIMESTAMP])
+    texts = processed.reviews.take(processed.interactions[C.REVIEW_ROW])
+    bare = process(RawData(pa.Table.from_arrays([*ids.columns, *texts.columns],
+                                                names=[*ids.column_names, *texts.column_names])))
     ctx = ContextBuilder(bare).build(bare.interactions.num_rows - 1)
     assert all(entry["title"] == entry["item_id"] for entry in ctx["user_history"])
     assert ctx["target_item"]["title"] == ctx["target_item"]["item_id"]
     assert ctx["target_item"]["categories"] == [] and ctx["target_item"]["price"] is None
+
+
+def test_review_text_follows_review_row(processed):
+    """Every shown review carries the title and text of its own row, fetched via review_row."""
+    builder = ContextBuilder(processed, snippet_chars=1000)
+    table = processed.interactions
+    review_row = table[C.REVIEW_ROW].to_numpy()
+    titles = processed.reviews[C.REVIEW_TITLE].to_pylist()
+    texts = processed.reviews[C.REVIEW_TEXT].to_pylist()
+    for row in range(0, table.num_rows, 13):
+        ctx = builder.build(row)
+        user_start = table[C.USER_CTX_START][row].as_py()
+        item_start = table[C.ITEM_CTX_START][row].as_py()
+        shown = [*zip(ctx["user_history"], itertools.count(user_start)),
+                 *zip(ctx["target_item"]["reviews"], processed.item_order[item_start:])]
+        for entry, ctx_row in shown:
+            assert entry["review_title"] == titles[review_row[ctx_row]]
+            assert entry["snippet"] == texts[review_row[ctx_row]]
 
 
 def test_synthetic_contexts_only_show_the_past(processed):
@@ -103,7 +126,7 @@ def test_context_never_contains_the_target_row(records, k, dedupe):
     })
     p = process(RawData(table), k_core=k, dedupe=dedupe)
     builder = ContextBuilder(p)
-    texts = p.interactions[C.REVIEW_TEXT].to_pylist()
+    texts = p.reviews[C.REVIEW_TEXT].take(p.interactions[C.REVIEW_ROW]).to_pylist()
     times = p.interactions[C.TIMESTAMP].to_pylist()
     for row in range(p.interactions.num_rows):
         ctx = builder.build(row)

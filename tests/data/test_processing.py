@@ -7,10 +7,12 @@ import math
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from recexp.data import cache
 from recexp.data import columns as C
 from recexp.data.processing import process
 from recexp.data.raw import RawData
@@ -38,9 +40,14 @@ def make_raw(records, chunk_sizes=()) -> RawData:
     return RawData(pa.concat_tables(pieces) if pieces else table)
 
 
-def read_index(table: pa.Table) -> list[int]:
+def review_texts(p) -> list[str]:
+    """Review text of each processed row, looked up in ``reviews`` through ``review_row``."""
+    return p.reviews[C.REVIEW_TEXT].take(p.interactions[C.REVIEW_ROW]).to_pylist()
+
+
+def read_index(p) -> list[int]:
     """Read index of each processed row (recovered from its review text)."""
-    return [int(text[1:]) for text in table[C.REVIEW_TEXT].to_pylist()]
+    return [int(text[1:]) for text in review_texts(p)]
 
 
 records_strategy = st.lists(
@@ -101,7 +108,7 @@ def test_contexts_never_leak_on_random_tables(records, k_core, history_k, item_r
     assert sorted(p.item_order.tolist()) == list(range(p.interactions.num_rows))
     assert_contexts_leak_free(p, history_k, item_reviews_k)
     # rows keep their own data through the reordering
-    kept = [records[n] for n in read_index(p.interactions)]
+    kept = [records[n] for n in read_index(p)]
     assert [f"u{u}" for u, *_ in kept] == p.interactions[C.USER].to_pylist()
     assert [f"i{i}" for _, i, *_ in kept] == p.interactions[C.ITEM].to_pylist()
     assert [r for *_, r in kept] == p.interactions[C.RATING].to_pylist()
@@ -163,7 +170,7 @@ def is_k_core(pairs, k) -> bool:
 def test_k_core_is_the_maximal_k_core(pairs, k):
     pairs = sorted(pairs)
     p = process(make_raw([(u, i, n, 3.0) for n, (u, i) in enumerate(pairs)]), k_core=k)
-    got = {pairs[n] for n in read_index(p.interactions)}
+    got = {pairs[n] for n in read_index(p)}
     assert is_k_core(list(got), k)
     cores = [set(s) for size in range(len(pairs) + 1)
              for s in itertools.combinations(pairs, size) if is_k_core(list(s), k)]
@@ -175,7 +182,7 @@ def test_leave_last_split():
     records = [(0, 0, 30, 1.0), (0, 1, 10, 2.0), (0, 2, 20, 3.0), (0, 3, 5, 4.0),
                (1, 0, 7, 1.0), (1, 1, 9, 2.0), (1, 2, 9, 3.0), (2, 0, 1, 4.0), (2, 1, 2, 5.0)]
     p = process(make_raw(records), k_core=1)
-    got = dict(zip(read_index(p.interactions), p.interactions[C.SPLIT].to_pylist()))
+    got = dict(zip(read_index(p), p.interactions[C.SPLIT].to_pylist()))
     assert got == {0: "test", 2: "valid", 1: "train", 3: "train",
                    6: "test", 5: "valid", 4: "train", 7: "train", 8: "train"}
     assert (p.stats["n_train"], p.stats["n_valid"], p.stats["n_test"]) == (5, 2, 2)
@@ -186,10 +193,26 @@ def test_split_returns_rows_with_positions():
     for name in C.SPLITS:
         part = p.split(name)
         assert part.num_rows == p.stats[f"n_{name}"]
-        expected = p.interactions.take(part[C.ROW]).drop_columns([C.REVIEW_TITLE, C.REVIEW_TEXT]).to_pandas()
+        expected = p.interactions.take(part[C.ROW]).to_pandas()
         assert expected.equals(part.drop_columns([C.ROW]).to_pandas())  # NaN-aware
+        pieces = pa.concat_tables(list(p.split_parts(name, part_rows=97)))
+        assert pieces.to_pandas().equals(part.to_pandas())
     with pytest.raises(ValueError):
         p.split("holdout")
+
+
+def test_cache_round_trip(tmp_path):
+    p = process(generate(n_users=60, n_items=40, seed=2))
+    cache.write_processed(p, tmp_path / "ds", {"source": "test"})
+    assert cache.is_complete(tmp_path / "ds")
+    back, stats = cache.read_processed(tmp_path / "ds")
+    assert back.interactions.to_pandas().equals(p.interactions.to_pandas())
+    assert back.reviews.equals(p.reviews) and C.REVIEW_TEXT not in back.interactions.column_names
+    assert np.array_equal(back.item_order, p.item_order) and back.items.equals(p.items)
+    assert stats == {"processing": p.stats, "source": "test"}
+    for name in C.SPLITS:
+        on_disk = pq.read_table(tmp_path / "ds" / f"{name}.parquet").to_pandas()
+        assert on_disk.equals(p.split(name).to_pandas())
 
 
 @settings(max_examples=100, deadline=None)
@@ -225,7 +248,33 @@ def test_stats_and_items_restricted_to_remaining():
     assert p.stats["n_users"] == len(set(p.interactions[C.USER].to_pylist()))
     assert p.stats["n_raw"] == n_raw
     assert sum(p.stats[f"n_{s}"] for s in C.SPLITS) == p.stats["n_after_kcore"]
-    assert p.interactions.column_names == [*C.INTERACTION_COLUMNS, C.SPLIT, *C.CONTEXT_COLUMNS]
+    assert p.interactions.column_names == [C.USER, C.ITEM, C.RATING, C.TIMESTAMP, C.REVIEW_ROW,
+                                           C.SPLIT, *C.CONTEXT_COLUMNS]
+    assert p.reviews.column_names == list(C.REVIEW_COLUMNS) and p.reviews.num_rows == n_raw
+
+
+@settings(max_examples=100, deadline=None)
+@given(records=records_strategy, dedupe=st.booleans(), k_core=st.integers(1, 3),
+       chunk_sizes=st.lists(st.integers(1, 10), max_size=4))
+def test_reviews_stay_in_read_order_and_review_row_points_at_them(records, dedupe, k_core,
+                                                                  chunk_sizes):
+    raw = make_raw(records, chunk_sizes)
+    texts = {name: raw.interactions[name] for name in C.REVIEW_COLUMNS}
+    p = process(raw, dedupe=dedupe, k_core=k_core)
+    for name, column in texts.items():
+        assert p.reviews[name].equals(column)  # the input's text, in read order
+    assert review_texts(p) == [f"r{n}" for n in p.interactions[C.REVIEW_ROW].to_pylist()]
+    titles = p.reviews[C.REVIEW_TITLE].take(p.interactions[C.REVIEW_ROW]).to_pylist()
+    assert titles == [None if n % 3 == 0 else f"t{n}" for n in read_index(p)]
+
+
+def test_reviews_share_the_input_buffers():
+    raw = generate(n_users=30, n_items=40, seed=3)
+    buffers = {name: [chunk.buffers()[2].address for chunk in raw.interactions[name].chunks]
+               for name in C.REVIEW_COLUMNS}
+    p = process(raw)
+    for name, addresses in buffers.items():  # zero-copy: the text is never gathered
+        assert [chunk.buffers()[2].address for chunk in p.reviews[name].chunks] == addresses
 
 
 def test_empty_and_unknown_strategy():

@@ -8,6 +8,9 @@ from collections.abc import Callable
 from recexp.data.raw import RawData
 from recexp.data.readers import amazon2014, amazon2018, amazon2023, yelp
 
+# Part of the data fingerprint: bump when a reader's normalized output changes for the same file.
+READER_VERSION = 1
+
 READERS: dict[str, Callable[..., RawData]] = {
     "amazon2014": amazon2014.read,
     "amazon2018": amazon2018.read,
