@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from functools import partial
-
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from recexp.data.jsonl import (META_BAD_LINE, interaction_rows, item_rows, join_words, read_jsonl,
-                               to_raw_data)
-from recexp.data.raw import RawData
+from recexp.data.readers.base import ReviewFormat, SourceFormat
+from recexp.data.readers.normalize import interaction_rows, item_rows, join_words
 
 REVIEW_SCHEMA = pa.schema([
     ("user_id", pa.string()), ("parent_asin", pa.string()), ("rating", pa.float64()),
@@ -21,20 +17,6 @@ META_SCHEMA = pa.schema([
     ("categories", pa.list_(pa.string())), ("description", pa.list_(pa.string())),
     ("store", pa.string()), ("price", pa.float64()),
 ])
-
-
-def read(reviews_path: str | os.PathLike, meta_path: str | os.PathLike | None = None, *,
-         strict: bool = False, max_review_chars: int | None = 256,
-         progress: bool = True) -> RawData:
-    """Read Amazon 2023 reviews and, when given, their metadata."""
-    reviews = read_jsonl(reviews_path, REVIEW_SCHEMA,
-                         partial(_interaction_rows, max_chars=max_review_chars), strict=strict,
-                         mismatch_reasons={"rating": "bad_rating"}, progress=progress)
-    items = None
-    if meta_path is not None:
-        items = read_jsonl(meta_path, META_SCHEMA, _item_rows, strict=strict,
-                           bad_line_reason=META_BAD_LINE, progress=progress)
-    return to_raw_data(reviews, items)
 
 
 def _interaction_rows(raw: pa.Table, max_chars: int | None) -> tuple[pa.Table, pa.Array]:
@@ -49,3 +31,8 @@ def _item_rows(raw: pa.Table) -> tuple[pa.Table, pa.Array]:
                                                               raw["categories"].to_pylist())]
     return item_rows(raw["parent_asin"], raw["title"], join_words(raw["description"]),
                      categories, raw["store"], raw["price"])
+
+
+FORMAT = SourceFormat(ReviewFormat(REVIEW_SCHEMA, _interaction_rows, rating_field="rating"),
+                      META_SCHEMA, _item_rows)
+read = FORMAT.read

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from functools import partial
-
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from recexp.data.jsonl import META_BAD_LINE, interaction_rows, item_rows, read_jsonl, to_raw_data
-from recexp.data.raw import RawData
+from recexp.data.readers.base import ReviewFormat, SourceFormat
+from recexp.data.readers.normalize import interaction_rows, item_rows
 
 REVIEW_SCHEMA = pa.schema([
     ("user_id", pa.string()), ("business_id", pa.string()), ("stars", pa.float64()),
@@ -19,20 +16,6 @@ META_SCHEMA = pa.schema([
     ("business_id", pa.string()), ("name", pa.string()), ("categories", pa.string()),
 ])
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
-
-
-def read(reviews_path: str | os.PathLike, meta_path: str | os.PathLike | None = None, *,
-         strict: bool = False, max_review_chars: int | None = 256,
-         progress: bool = True) -> RawData:
-    """Read Yelp reviews and, when given, the business file."""
-    reviews = read_jsonl(reviews_path, REVIEW_SCHEMA,
-                         partial(_interaction_rows, max_chars=max_review_chars), strict=strict,
-                         mismatch_reasons={"stars": "bad_rating"}, progress=progress)
-    items = None
-    if meta_path is not None:
-        items = read_jsonl(meta_path, META_SCHEMA, _item_rows, strict=strict,
-                           bad_line_reason=META_BAD_LINE, progress=progress)
-    return to_raw_data(reviews, items)
 
 
 def parse_dates(dates: pa.Array) -> pa.Array:
@@ -53,3 +36,8 @@ def _item_rows(raw: pa.Table) -> tuple[pa.Table, pa.Array]:
     n = raw.num_rows
     return item_rows(raw["business_id"], raw["name"], pa.nulls(n, pa.string()), categories,
                      pa.nulls(n, pa.string()), pa.nulls(n, pa.float64()))
+
+
+FORMAT = SourceFormat(ReviewFormat(REVIEW_SCHEMA, _interaction_rows, rating_field="stars"),
+                      META_SCHEMA, _item_rows)
+read = FORMAT.read

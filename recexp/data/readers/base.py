@@ -1,0 +1,66 @@
+"""What a source format declares, and the reading every format shares.
+
+A format is a review file (its fields, their conversion to interaction rows, and the field
+holding the rating) and a metadata file (its fields, their conversion to item rows, and how a
+line is parsed when Arrow cannot). ``SourceFormat.read`` reads both with
+``recexp.data.jsonl.read_jsonl`` and assembles ``RawData``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import pyarrow as pa
+
+from recexp.data.jsonl import Convert, JsonlResult, read_jsonl
+from recexp.data.raw import RawData
+from recexp.data.readers.normalize import to_raw_data
+
+META_BAD_LINE = "meta_bad_line"
+
+ReviewRows = Callable[..., tuple[pa.Table, pa.Array]]
+"""``rows(parsed_block, max_chars=...)`` -> (interaction rows, per-row skip reason)."""
+
+
+@dataclass(frozen=True)
+class ReviewFormat:
+    """A review file: fields to read, their conversion, and the field holding the rating."""
+
+    schema: pa.Schema
+    rows: ReviewRows
+    rating_field: str  # a rating of the wrong JSON type skips its line as ``bad_rating``
+
+    def read(self, path: str | os.PathLike, *, strict: bool, max_review_chars: int | None,
+             progress: bool) -> JsonlResult:
+        """The interaction rows of ``path``, review texts cut to ``max_review_chars``."""
+        return read_jsonl(path, self.schema, partial(self.rows, max_chars=max_review_chars),
+                          strict=strict, mismatch_reasons={self.rating_field: "bad_rating"},
+                          progress=progress)
+
+
+@dataclass(frozen=True)
+class SourceFormat:
+    """A source format: its review file and its metadata file."""
+
+    reviews: ReviewFormat
+    meta_schema: pa.Schema
+    meta_rows: Convert
+    parse_meta_line: Callable[[bytes], Any] = json.loads
+
+    def read(self, reviews_path: str | os.PathLike, meta_path: str | os.PathLike | None = None,
+             *, strict: bool = False, max_review_chars: int | None = 256,
+             progress: bool = True) -> RawData:
+        """Read the reviews and, when given, their metadata into ``RawData``."""
+        reviews = self.reviews.read(reviews_path, strict=strict,
+                                    max_review_chars=max_review_chars, progress=progress)
+        items = None
+        if meta_path is not None:
+            items = read_jsonl(meta_path, self.meta_schema, self.meta_rows, strict=strict,
+                               bad_line_reason=META_BAD_LINE, parse_line=self.parse_meta_line,
+                               progress=progress)
+        return to_raw_data(reviews, items)
