@@ -126,14 +126,16 @@ def _train_metrics(trainer, started: float, callback) -> dict:
 
 
 def _keep_final_model(state: RunState, trainer, callback) -> None:
-    """Save the last model to <run_dir>/model; evaluate the best valid step when there is one."""
-    final_dir = state.run_dir / "model"
-    trainer.save_model(str(final_dir))
+    """Save the last model to <run_dir>/model; continue with the best valid step when there is one."""
+    kept_dir = state.run_dir / "model"
+    trainer.save_model(str(kept_dir))
     model = trainer.model
     if callback is not None and callback.best is not None:
         log.info("grpo: keeping the best valid step %d", callback.best["step"])
-        model = _load_weights(model, state.run_dir / "best")
-    state.model, state.model_path = model, str(final_dir)
+        kept_dir = state.run_dir / "best"
+        model = _load_weights(model, kept_dir)
+        state.tokenizer.save_pretrained(kept_dir)
+    state.model, state.model_path = model, str(kept_dir)
     set_llm_predictor(state)
 
 

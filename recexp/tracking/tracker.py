@@ -90,7 +90,7 @@ def _init_wandb(logger_cfg: Any, run_dir: Path, config: dict, job_type: str) -> 
         dir=str(run_dir),
         mode=_value(logger_cfg.mode),
         config=config,
-        reinit="create_new",
+        reinit="finish_previous",  # also makes it wandb.run, which TRL's callback reports into
         settings=settings,
     )
 
