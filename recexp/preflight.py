@@ -30,7 +30,10 @@ def preflight(argv: list[str], config_dir: Path) -> None:
         return
     _check_distributed_run_dir(args.overrides)
     with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
-        cfg = compose(args.config_name or "config", overrides=args.overrides, return_hydra_config=True)
+        try:
+            cfg = compose(args.config_name or "config", overrides=args.overrides, return_hydra_config=True)
+        except AssertionError:  # OmegaConf asserts when an override reaches into a null node
+            raise ConfigError(_null_parent_message(args.config_name or "config", args.overrides)) from None
     validate(task_config(cfg))
     check_run_dir(Path(str(cfg.hydra.run.dir)), bool(cfg.resume))
 
@@ -46,6 +49,17 @@ def _check_distributed_run_dir(overrides: list[str]) -> None:
 def is_main_process() -> bool:
     """Rank 0 (or a single process): the one that writes run outputs and talks to W&B."""
     return int(os.environ.get("RANK", "0")) == 0
+
+
+def _null_parent_message(config_name: str, overrides: list[str]) -> str:
+    """Name the overrides that set a key under a node that is null in this composition."""
+    choices = [o for o in overrides if "=" in o and "." not in o.split("=", 1)[0]]
+    base = compose(config_name, overrides=choices)
+    keys = {o: o.split("=", 1)[0].lstrip("+~") for o in overrides}
+    culprits = [o for o, key in keys.items() if "." in key and not key.startswith("hydra.")
+                and OmegaConf.select(base, key.rpartition(".")[0]) is None]
+    return (f"{', '.join(culprits) or 'an override'}: sets a key under a node that is null in this config "
+            "(for example model.tiny.* with a pretrained model)")
 
 
 def task_config(cfg: DictConfig) -> DictConfig:

@@ -38,6 +38,8 @@ def _options(group: str) -> list[str]:
 )
 def test_every_group_option_composes_and_validates(group, option):
     overrides = [f"{group}={option}"]
+    if option == "none" and group in ("model", "prompt", "reward", "trainer"):
+        overrides.append("paradigm=mf")  # what a run without an LLM uses
     if group == "dataset" and option in NEEDS_PATH:
         overrides.append("dataset.reviews_path=/data/reviews.json.gz")
     cfg = _compose(*overrides)
@@ -69,7 +71,7 @@ def test_key_forced_in_with_plus_is_rejected():
     "override,expected",
     [
         ("dataset=nope", "dataset=nope is not a known choice; allowed values for 'dataset': amazon2014, amazon2018"),
-        ("paradigm=nope", "allowed values for 'paradigm': bias, global_mean, item_mean, mf, user_mean"),
+        ("paradigm=nope", "allowed values for 'paradigm': bias, global_mean, item_mean, mf, reczero, user_mean, zero_shot"),
         ("dataset.k_core=abc", "dataset.k_core: Value 'abc' of type 'str' could not be converted to Integer"),
         ("dataset.bogus=1", "dataset.bogus: unknown key; allowed keys here: name, format, reviews_path"),
         ("dataset.split.strategy=bad", "dataset.split.strategy: Invalid value 'bad', expected one of [leave_last, global_time]"),

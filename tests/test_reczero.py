@@ -17,15 +17,18 @@ import pytest
 
 from .conftest import ROOT, run_cli
 
-SMALL = [
-    "dataset.synthetic.n_users=80", "dataset.synthetic.n_items=60",
+SMALL_TINY = [
     "model.tiny.hidden_size=64", "model.tiny.intermediate_size=128", "model.tiny.layers=2",
     "model.tiny.warmup_samples=300", "model.tiny.warmup_steps=40", "model.tiny.vocab_size=1024",
+]
+SMALL_RUN = [
+    "dataset.synthetic.n_users=80", "dataset.synthetic.n_items=60",
     "model.max_prompt_tokens=256", "trainer.args.max_steps=4", "trainer.args.per_device_train_batch_size=8",
     "trainer.args.num_generations=4", "trainer.args.max_completion_length=64", "trainer.args.save_steps=2",
     "trainer.args.logging_steps=1", "trainer.max_train_prompts=64", "trainer.valid_eval_steps=2",
     "trainer.valid_eval_samples=16", "eval.max_new_tokens=64",
 ]
+SMALL = SMALL_TINY + SMALL_RUN
 
 
 def _metrics(run_dir: Path) -> dict:
@@ -77,9 +80,19 @@ def test_pretrained_loading_path_on_a_local_directory(tmp_path):
     """model=qwen2_5_0_5b_instruct with model.path pointing at a saved (tiny) model directory."""
     _run_ok(tmp_path / "first", "paradigm=zero_shot", "logger=none")
     model_dir = next((Path(os.environ["RECEXP_CACHE_DIR"]) / "models").glob("tiny-*"))
-    metrics = _run_ok(tmp_path / "local", "paradigm=zero_shot", "logger=none", "model=qwen2_5_0_5b_instruct",
-                      f"model.path={model_dir}", "model.dtype=float32", "model.max_prompt_tokens=256")
+    proc = run_cli(f"hydra.run.dir={tmp_path / 'local'}", *SMALL_RUN, "paradigm=zero_shot", "logger=none",
+                   "model=qwen2_5_0_5b_instruct", f"model.path={model_dir}", "model.dtype=float32",
+                   "model.attn_implementation=null")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    metrics = _metrics(tmp_path / "local")
     assert metrics["model"] == "qwen2_5_0_5b_instruct" and "test/mae" in metrics
+
+
+def test_tiny_overrides_on_a_pretrained_model_fail_in_one_line(tmp_path):
+    proc = run_cli(f"hydra.run.dir={tmp_path / 'x'}", "model=qwen2_5_0_5b_instruct", "model.tiny.layers=2")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("config error: model.tiny.layers=2: sets a key under a node that is null in this "
+                                   "config (for example model.tiny.* with a pretrained model)")
 
 
 def test_lora_grpo_runs(tmp_path):
