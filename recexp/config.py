@@ -7,6 +7,8 @@ or a value outside an Enum fails at composition. This module imports nothing hea
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Dict, List, Optional
@@ -258,6 +260,14 @@ class RunConfig:
     seed: int = 42
     resume: bool = False
     cache_dir: str = "${oc.env:RECEXP_CACHE_DIR,'~/.cache/recexp'}"
+
+
+def field_schema(schema: type, key: str) -> type | None:
+    """The dataclass type of field ``key`` of ``schema`` (unwrapping Optional), else None."""
+    hint = typing.get_type_hints(schema).get(key)
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    candidate = args[0] if typing.get_origin(hint) is typing.Union and len(args) == 1 else hint
+    return candidate if dataclasses.is_dataclass(candidate) else None
 
 
 def register_configs() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import typing
 from pathlib import Path
 from typing import Callable
 
@@ -75,19 +74,11 @@ def _first_line(text: str) -> str:
 
 def schema_keys(path: str) -> list[str]:
     """Field names of the schema node at a dotted path of RunConfig ('' = top level)."""
-    from recexp.config import RunConfig
+    from recexp.config import RunConfig, field_schema
 
-    node: object = RunConfig
+    node: type | None = RunConfig
     for part in filter(None, path.split(".")):
-        node = _field_type(node, part)
+        node = field_schema(node, part)
         if node is None:
             return []
-    return [f.name for f in dataclasses.fields(node)] if dataclasses.is_dataclass(node) else []
-
-
-def _field_type(cls: object, name: str) -> object | None:
-    if not dataclasses.is_dataclass(cls):
-        return None
-    hint = typing.get_type_hints(cls).get(name)
-    args = [a for a in typing.get_args(hint) if a is not type(None)]
-    return args[0] if typing.get_origin(hint) is typing.Union and len(args) == 1 else hint
+    return [f.name for f in dataclasses.fields(node)]

@@ -4,11 +4,10 @@ so a bad config fails in well under a second, before torch or TRL is loaded."""
 from __future__ import annotations
 
 import dataclasses
-import typing
 
 from omegaconf import DictConfig, OmegaConf
 
-from recexp.config import RunConfig
+from recexp.config import RunConfig, field_schema
 from recexp.errors import ConfigError
 from recexp.paradigms.registry import STAGES
 
@@ -33,16 +32,9 @@ def _check_keys(node: DictConfig, schema: type, path: str) -> None:
         full_key = f"{path}{key}"
         if key not in allowed:
             raise ConfigError(f"{full_key}: unknown key; allowed keys here: {', '.join(sorted(allowed))}")
-        child_schema = _dataclass_of(schema, key)
+        child_schema = field_schema(schema, key)
         if child_schema is not None and isinstance(node[key], DictConfig):
             _check_keys(node[key], child_schema, f"{full_key}.")
-
-
-def _dataclass_of(schema: type, key: str) -> type | None:
-    hint = typing.get_type_hints(schema)[key]
-    args = [a for a in typing.get_args(hint) if a is not type(None)]
-    candidate = args[0] if typing.get_origin(hint) is typing.Union and len(args) == 1 else hint
-    return candidate if dataclasses.is_dataclass(candidate) else None
 
 
 def _check_stages(cfg: DictConfig) -> None:
