@@ -14,7 +14,8 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from recexp.preflight import check_run_dir, is_main_process
+from recexp.distributed import is_main_process
+from recexp.preflight import check_run_dir
 from recexp.validation import validate
 
 log = logging.getLogger(__name__)

@@ -46,11 +46,6 @@ def _check_distributed_run_dir(overrides: list[str]) -> None:
                           "hydra.run.dir=outputs/runs/NAME so every rank writes to the same run dir")
 
 
-def is_main_process() -> bool:
-    """Rank 0 (or a single process): the one that writes run outputs and talks to W&B."""
-    return int(os.environ.get("RANK", "0")) == 0
-
-
 def _null_parent_message(config_name: str, overrides: list[str]) -> str:
     """Name the overrides that set a key under a node that is null in this composition."""
     choices = [o for o in overrides if "=" in o and "." not in o.split("=", 1)[0]]

@@ -12,7 +12,7 @@ import pandas as pd
 from recexp.data.columns import ITEM, RATING, ROW, USER, USER_PRIOR_MEAN
 from recexp.eval.metrics import rating_metrics
 from recexp.paradigms.state import RunState
-from recexp.preflight import is_main_process
+from recexp.distributed import is_main_process
 
 log = logging.getLogger(__name__)
 FALLBACK = "user_prior_mean, else train global mean"

@@ -103,8 +103,7 @@ def valid_callback(state: RunState):
         model.train(was_training)
         return rating_metrics(subset.column("rating").to_numpy(), frame["pred"].to_numpy(), fallback)
 
-    return ValidEvalCallback(evaluate, every, state.run_dir / "best", log_fn=state.tracker.log,
-                             report=getattr(state, "report", None))
+    return ValidEvalCallback(evaluate, every, state.run_dir / "best", log_fn=state.tracker.log)
 
 
 def _fallback(state: RunState, table) -> np.ndarray:

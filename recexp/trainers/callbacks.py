@@ -15,14 +15,12 @@ log = logging.getLogger(__name__)
 
 class ValidEvalCallback(TrainerCallback):
     """Every ``every`` steps: greedy-evaluate a fixed valid subset, log ``valid_during/*``, save the
-    model to ``best_dir`` when valid MAE improves. ``report(step, mae)`` receives each figure
-    (sweeps use it for pruning). Valid curves are noisy (RL on small models moves MAE by several
+    model to ``best_dir`` when valid MAE improves. Valid curves are noisy (RL on small models moves MAE by several
     hundredths between evaluations), so the final evaluation uses the best step, not the last."""
 
     def __init__(self, evaluate: Callable[[Any], dict], every: int, best_dir: Path,
-                 log_fn: Callable[[dict], None], report: Callable[[int, float], None] | None = None) -> None:
-        self.evaluate, self.every, self.best_dir = evaluate, every, best_dir
-        self.log_fn, self.report = log_fn, report
+                 log_fn: Callable[[dict], None]) -> None:
+        self.evaluate, self.every, self.best_dir, self.log_fn = evaluate, every, best_dir, log_fn
         self.best = _load_best(best_dir)
         self.history: list[dict] = []
 
@@ -38,8 +36,6 @@ class ValidEvalCallback(TrainerCallback):
         self.log_fn({f"valid_during/{k}": v for k, v in record.items()})
         mae = metrics["mae_fallback"]
         log.info("step %d: valid mae %.4f (coverage %.2f)", step, mae, metrics["coverage"])
-        if self.report is not None:
-            self.report(step, mae)
         if np.isfinite(mae) and (self.best is None or mae < self.best["mae_fallback"]):
             self.best = record
             model.save_pretrained(self.best_dir)
