@@ -10,7 +10,6 @@ a concurrent job never leaves a half-written cache behind."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import pyarrow.parquet as pq
 
 from recexp.data.columns import SPLITS
 from recexp.data.processing import Processed
+from recexp.publish import publish_dir
 
 STATS_FILE = "stats.json"
 REVIEWS_FILE = "reviews.parquet"
@@ -47,7 +47,7 @@ def write_processed(processed: Processed, directory: Path, extra_stats: dict) ->
             _write_parts(processed.split_parts(name), tmp / f"{name}.parquet")
         stats = {"processing": processed.stats, **extra_stats}
         (tmp / STATS_FILE).write_text(json.dumps(stats, indent=2, sort_keys=True))
-        _publish(tmp, directory)
+        publish_dir(tmp, directory, is_complete)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return stats
@@ -74,12 +74,3 @@ def _write_parts(parts: Iterator[pa.Table], path: Path) -> None:
         writer.write_table(first)
         for part in parts:
             writer.write_table(part)
-
-
-def _publish(tmp: Path, directory: Path) -> None:
-    try:
-        os.rename(tmp, directory)
-    except OSError:
-        if not is_complete(directory):  # another job published first: keep theirs, else retry once
-            shutil.rmtree(directory, ignore_errors=True)
-            os.rename(tmp, directory)

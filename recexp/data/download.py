@@ -9,7 +9,6 @@ broken connections, and are renamed into place only after verification.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import http.client
 import logging
 import os
@@ -26,6 +25,8 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any, Iterator
 
 from tqdm import tqdm
+
+from recexp.data.fingerprint import file_sha256, hashes_dir
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,12 @@ def ensure_file(
     name = remote.filename or (PurePosixPath(member).name if member else _url_name(remote.url))
     target = Path(local_path).expanduser() if local_path is not None else raw_dir / name
     download = raw_dir / _url_name(remote.url) if member else target
-    if target.exists() and (member or _verifies(target, remote)):
+    memo = hashes_dir(Path(cache_dir).expanduser())
+    if target.exists() and (member or _verifies(target, remote, memo)):
         return target
-    if not member or not (download.exists() and _verifies(download, remote)):
+    if not member or not (download.exists() and _verifies(download, remote, memo)):
         try:
-            _download(remote, download, timeout=timeout, retries=retries, progress=progress)
+            _download(remote, download, memo, timeout=timeout, retries=retries, progress=progress)
         except _NETWORK_ERRORS as exc:
             raise DataFileMissingError(_unreachable_message(remote, download, config_key, exc)) from exc
     if member:
@@ -120,20 +122,20 @@ def _part_path(dest: Path) -> Path:
     return dest.with_name(dest.name + ".part")
 
 
-def _verifies(path: Path, remote: Any) -> bool:
+def _verifies(path: Path, remote: Any, memo: Path) -> bool:
     """Whether a cached file matches ``remote.size`` and ``remote.sha256`` (when set).
 
     Its gzip stream is not re-read: it was checked before the file was renamed into place.
     """
     try:
-        _check(path, remote, None, gz=False)
+        _check(path, remote, None, memo, gz=False)
     except DownloadVerificationError as exc:
         log.warning("ignoring %s: %s", path, exc)
         return False
     return True
 
 
-def _download(remote: Any, dest: Path, *, timeout: float, retries: int, progress: bool) -> None:
+def _download(remote: Any, dest: Path, memo: Path, *, timeout: float, retries: int, progress: bool) -> None:
     """Download ``remote.url`` to ``dest`` via ``dest.part``: resume, retry, verify, rename."""
     part = _part_path(dest)
     part.parent.mkdir(parents=True, exist_ok=True)
@@ -143,18 +145,18 @@ def _download(remote: Any, dest: Path, *, timeout: float, retries: int, progress
         total = _fetch_retrying(**fetch)
     except _RangeNotSatisfiable as exc:
         try:
-            _finish(part, dest, remote, exc.total)
+            _finish(part, dest, remote, exc.total, memo)
             return
         except DownloadVerificationError as bad:
             log.warning("discarded %s (%s); downloading again from the start", part, bad)
             total = _fetch_retrying(**fetch)
-    _finish(part, dest, remote, total)
+    _finish(part, dest, remote, total, memo)
 
 
-def _finish(part: Path, dest: Path, remote: Any, total: int | None) -> None:
+def _finish(part: Path, dest: Path, remote: Any, total: int | None, memo: Path) -> None:
     """Verify ``part`` (deleting it on failure) and move it to ``dest`` atomically."""
     try:
-        _check(part, remote, total, gz=dest.name.endswith(".gz"))
+        _check(part, remote, total, memo, gz=dest.name.endswith(".gz"))
     except DownloadVerificationError:
         part.unlink(missing_ok=True)
         raise
@@ -220,26 +222,18 @@ def _copy(src: IO[bytes], dst: IO[bytes], *, total: int | None, initial: int, de
     return copied
 
 
-def _check(path: Path, remote: Any, total: int | None, *, gz: bool) -> None:
+def _check(path: Path, remote: Any, total: int | None, memo: Path, *, gz: bool) -> None:
     """Raise ``DownloadVerificationError`` unless ``path`` has the expected size, sha256 and gzip stream."""
     size = path.stat().st_size
     for what, expected in (("server size", total), ("remote.size", remote.size)):
         if expected is not None and size != expected:
             raise DownloadVerificationError(f"{path}: {what} expected {expected} bytes, got {size}")
     if remote.sha256:
-        got = _sha256(path)
+        got = file_sha256(path, memo)
         if got != remote.sha256.lower():
             raise DownloadVerificationError(f"{path}: sha256 expected {remote.sha256}, got {got}")
     if gz:
         _check_gzip(path)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _check_gzip(path: Path) -> None:

@@ -13,7 +13,8 @@ _CHUNK = 8 << 20
 
 
 def file_sha256(path: Path, memo_dir: Path) -> str:
-    """sha256 of a file, memoised on (path, size, mtime) so unchanged raw files hash once."""
+    """sha256 of a file, memoised on (path, size, mtime) so unchanged raw files hash once
+    (the downloader's verification and the data fingerprint share ``<cache_dir>/hashes``)."""
     stat = path.stat()
     key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
     memo = memo_dir / f"{key}.sha256"
@@ -26,6 +27,10 @@ def file_sha256(path: Path, memo_dir: Path) -> str:
     memo_dir.mkdir(parents=True, exist_ok=True)
     memo.write_text(digest.hexdigest())
     return digest.hexdigest()
+
+
+def hashes_dir(cache_root: Path) -> Path:
+    return cache_root / "hashes"
 
 
 def fingerprint(parts: dict[str, Any]) -> str:

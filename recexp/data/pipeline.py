@@ -10,7 +10,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from recexp.data import cache
-from recexp.data.fingerprint import file_sha256, fingerprint
+from recexp.data.fingerprint import file_sha256, fingerprint, hashes_dir
 from recexp.data.processing import Processed, process
 from recexp.data.raw import RawData
 
@@ -83,7 +83,7 @@ def _source_code_version(fmt: str) -> int:
 
 
 def _describe_file(path: Path, cache_root: Path) -> dict[str, Any]:
-    return {"path": str(path), "sha256": file_sha256(path, cache_root / "hashes")}
+    return {"path": str(path), "sha256": file_sha256(path, hashes_dir(cache_root))}
 
 
 def _read(ds: DictConfig, raw_files: dict[str, Path]) -> RawData:

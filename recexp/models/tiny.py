@@ -28,6 +28,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from recexp.publish import publish_dir
+
 log = logging.getLogger(__name__)
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
@@ -60,7 +62,7 @@ def ensure_tiny(cache_root: Path, tiny_cfg: dict, data: Any, template: Any, prom
     try:
         report = _build(tmp, tiny_cfg, data, template, prompt_cfg)
         (tmp / DONE_FILE).write_text(json.dumps(report, indent=2))
-        _publish(tmp, target)
+        publish_dir(tmp, target, lambda d: (d / DONE_FILE).exists())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
@@ -133,12 +135,3 @@ def build_model(tokenizer, tiny_cfg: dict):
 
 def _n_params(model) -> int:
     return sum(p.numel() for p in model.parameters())
-
-
-def _publish(tmp: Path, target: Path) -> None:
-    try:
-        tmp.rename(target)
-    except OSError:
-        if not (target / DONE_FILE).exists():
-            shutil.rmtree(target, ignore_errors=True)
-            tmp.rename(target)

@@ -28,7 +28,7 @@ def evaluate_base(state: RunState) -> RunState:
 
 def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename: str) -> RunState:
     """Predict each split, write metrics under ``{prefix}{split}/`` and the predictions file."""
-    global_mean = float(np.mean(state.data.split("train").column(RATING).to_numpy()))
+    global_mean = train_mean(state)
     frames = []
     for split in splits:
         table = state.data.split(split)
@@ -46,15 +46,24 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
     return state
 
 
-def _predict(predictor, table, split: str, global_mean: float) -> pd.DataFrame:
+def train_mean(state: RunState) -> float:
+    return float(np.mean(state.data.split("train").column(RATING).to_numpy()))
+
+
+def fallback_ratings(table, global_mean: float) -> np.ndarray:
+    """The declared fallback for a missing prediction: the user's prior mean, else the train mean."""
     prior = table.column(USER_PRIOR_MEAN).to_numpy(zero_copy_only=False).astype(np.float64)
+    return np.where(np.isnan(prior), global_mean, prior)
+
+
+def _predict(predictor, table, split: str, global_mean: float) -> pd.DataFrame:
     frame = pd.DataFrame({
         "split": split,
         "row": table.column(ROW).to_numpy(),
         "user_id": table.column(USER).to_pylist(),
         "item_id": table.column(ITEM).to_pylist(),
         "true": table.column(RATING).to_numpy(),
-        "fallback": np.where(np.isnan(prior), global_mean, prior),
+        "fallback": fallback_ratings(table, global_mean),
     })
     predicted = predictor.predict(table)
     if isinstance(predicted, pd.DataFrame):  # LLM predictors add completion text and flags

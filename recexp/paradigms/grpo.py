@@ -72,8 +72,8 @@ def prompt_dataset(state: RunState, split: str, limit: int | None):
     """Templated prompt texts with the true ``rating`` column (the reward functions read it)."""
     from datasets import Dataset
 
-    rows = state.data.split(split).column("row").to_numpy()
-    ratings = state.data.split(split).column("rating").to_numpy()
+    table = state.data.split(split)
+    rows, ratings = table.column("row").to_numpy(), table.column("rating").to_numpy()
     if limit is not None and limit < len(rows):
         pick = np.random.default_rng(state.cfg.seed).choice(len(rows), size=limit, replace=False)
         rows, ratings = rows[pick], ratings[pick]
@@ -86,6 +86,7 @@ def prompt_dataset(state: RunState, split: str, limit: int | None):
 def valid_callback(state: RunState):
     """The valid-eval callback, or None when ``trainer.valid_eval_steps`` is 0."""
     from recexp.eval.metrics import rating_metrics
+    from recexp.paradigms.evaluate import fallback_ratings, train_mean
     from recexp.trainers.callbacks import ValidEvalCallback
 
     every = state.cfg.trainer.valid_eval_steps
@@ -94,7 +95,7 @@ def valid_callback(state: RunState):
     valid = state.data.split("valid")
     n = min(state.cfg.trainer.valid_eval_samples, valid.num_rows)
     subset = valid.take(np.random.default_rng(state.cfg.seed).choice(valid.num_rows, size=n, replace=False))
-    fallback = _fallback(state, subset)
+    fallback = fallback_ratings(subset, train_mean(state))
 
     def evaluate(model) -> dict:
         was_training = model.training
@@ -104,12 +105,6 @@ def valid_callback(state: RunState):
         return rating_metrics(subset.column("rating").to_numpy(), frame["pred"].to_numpy(), fallback)
 
     return ValidEvalCallback(evaluate, every, state.run_dir / "best", log_fn=state.tracker.log)
-
-
-def _fallback(state: RunState, table) -> np.ndarray:
-    prior = table.column("user_prior_mean").to_numpy(zero_copy_only=False).astype(float)
-    global_mean = float(np.mean(state.data.split("train").column("rating").to_numpy()))
-    return np.where(np.isnan(prior), global_mean, prior)
 
 
 def _train_metrics(trainer, started: float, callback) -> dict:
