@@ -207,9 +207,32 @@ class EvalConfig:
     max_new_tokens: int = 128
 
 
+class TeacherBackend(Enum):
+    none = "none"  # paradigms without a teacher
+    heuristic = "heuristic"  # offline, deterministic, rule-based (recexp/teachers/heuristic.py)
+    openai = "openai"  # any OpenAI-compatible chat endpoint (OpenAI, DeepSeek, vLLM, Ollama)
+    hf = "hf"  # any causal LM through transformers, batched
+
+
 @dataclass
 class TeacherConfig:
+    """Who writes reasoning traces for the distillation / RecOne cold-start stages."""
+
     name: str = "none"
+    backend: TeacherBackend = TeacherBackend.none
+    model: Optional[str] = None  # openai: the served model name; hf: hub name or local path
+    base_url: Optional[str] = None  # openai: e.g. https://api.deepseek.com/v1 or http://localhost:8000/v1
+    api_key_env: Optional[str] = None  # openai: NAME of the environment variable holding the key (never the key)
+    temperature: float = 0.7
+    top_p: float = 1.0
+    max_tokens: int = 512
+    concurrency: int = 8  # openai: requests in flight at once
+    timeout_s: float = 120.0  # openai: per request
+    max_retries: int = 5  # openai: retries on 429 / 5xx / timeouts, exponential backoff with jitter
+    backoff_s: float = 1.0  # openai: first backoff; doubles per retry
+    batch_size: int = 8  # hf: prompts per generate call
+    dtype: Dtype = Dtype.auto  # hf
+    cache: bool = True  # on-disk reply cache under <cache_dir>/teacher (keyed by model, prompt, sampling)
 
 
 @dataclass
@@ -226,12 +249,36 @@ class CFConfig:
     select_by: Metric = Metric.mae
 
 
+class SampleMethod(Enum):
+    """How the teacher's training samples are made (recexp/paradigms/samples.py)."""
+
+    recone = "recone"  # reason+rate; keep if right (aligned), else re-ask with the true rating (rationalized)
+    exp3rt = "exp3rt"  # user/item profiles from reviews, then profile-conditioned reasoning + rating
+    reason4rec = "reason4rec"  # summarizer, reasoner and predictor roles, chained at inference
+    recsaver = "recsaver"  # k reasoning samples per interaction, kept when self-verified
+    rating_only = "rating_only"  # the true rating alone, no reasoning (TALLRec-style)
+
+
+@dataclass
+class SamplesConfig:
+    """The teacher_samples stage: which interactions, how many, and the method's knobs."""
+
+    method: SampleMethod = SampleMethod.recone
+    n_samples: int = 1000  # training interactions sampled (seeded by `seed`)
+    samples_path: Optional[str] = None  # reuse a samples.parquet written by an earlier run (no teacher calls)
+    rationalize: bool = True  # recone: re-ask with the true rating when the first answer is wrong
+    k: int = 4  # recsaver: reasoning samples per interaction
+    max_teacher_failure_rate: float = 0.2  # fail the stage when more teacher calls than this fail
+
+
 @dataclass
 class ParadigmConfig:
     name: str = MISSING
     stages: List[str] = MISSING
     description: str = ""
+    source: str = ""  # the paper the paradigm follows, and what recexp simplifies
     cf: Optional[CFConfig] = None
+    samples: Optional[SamplesConfig] = None
 
 
 @dataclass
@@ -253,7 +300,8 @@ class RunConfig:
     prompt: PromptConfig = MISSING
     reward: RewardConfig = MISSING
     paradigm: ParadigmConfig = MISSING
-    trainer: TrainerConfig = MISSING
+    trainer: TrainerConfig = MISSING  # the RL trainer (stage grpo)
+    sft: TrainerConfig = MISSING  # the SFT trainer (stage sft); selected with trainer@sft=sft
     teacher: TeacherConfig = MISSING
     logger: LoggerConfig = MISSING
     eval: EvalConfig = field(default_factory=EvalConfig)
