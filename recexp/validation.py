@@ -11,7 +11,8 @@ from recexp.config import RunConfig, field_schema
 from recexp.errors import ConfigError
 from recexp.paradigms.registry import STAGES
 
-LLM_STAGES = {"load_model", "evaluate_base", "grpo"}
+LLM_STAGES = {"load_model", "evaluate_base", "grpo", "teacher_samples", "sft"}
+CHAIN_METHODS = {"exp3rt", "reason4rec"}
 
 
 def validate(cfg: DictConfig) -> None:
@@ -50,6 +51,43 @@ def _check_stages(cfg: DictConfig) -> None:
         _check_llm(cfg)
     if "grpo" in stages:
         _check_grpo(cfg)
+    if "teacher_samples" in stages:
+        _check_samples(cfg)
+    if "sft" in stages:
+        _check_sft(cfg, stages)
+
+
+def _check_samples(cfg: DictConfig) -> None:
+    samples = cfg.paradigm.samples
+    if samples is None:
+        raise ConfigError(f"paradigm.samples: required by stage teacher_samples (paradigm={cfg.paradigm.name})")
+    method = samples.method.value
+    if samples.n_samples < 1 or samples.k < 1:
+        raise ConfigError("paradigm.samples: n_samples and k must be >= 1")
+    if not 0 <= samples.max_teacher_failure_rate <= 1:
+        raise ConfigError("paradigm.samples.max_teacher_failure_rate: must be within [0, 1]")
+    if method == "rating_only" and cfg.prompt.template.value != "direct":
+        raise ConfigError("prompt: samples.method=rating_only trains on the rating alone; use prompt=direct")
+    needs_teacher = method != "rating_only" and not samples.samples_path
+    if needs_teacher and cfg.teacher.backend.value == "none":
+        raise ConfigError(f"teacher: paradigm={cfg.paradigm.name} needs a teacher; choose teacher=heuristic, "
+                          "openai, deepseek, vllm or hf (or reuse samples with paradigm.samples.samples_path=...)")
+    if needs_teacher and cfg.teacher.backend.value in ("openai", "hf"):
+        from recexp.teachers.checks import check_teacher
+
+        check_teacher(cfg.teacher)
+    if method in CHAIN_METHODS and "grpo" in cfg.paradigm.stages:
+        raise ConfigError(f"paradigm.stages: samples.method={method} chains several roles; GRPO needs one prompt per interaction")
+
+
+def _check_sft(cfg: DictConfig, stages: list) -> None:
+    from recexp.trainers.args import check_trainer_args
+
+    if cfg.sft.kind.value != "sft":
+        raise ConfigError(f"sft: stage sft needs the SFT slot filled (trainer@sft=sft), got sft={cfg.sft.name}")
+    if "teacher_samples" not in stages[:stages.index("sft")]:
+        raise ConfigError("paradigm.stages: stage sft trains on teacher samples; list teacher_samples before sft")
+    check_trainer_args("sft", OmegaConf.to_container(cfg.sft.args, resolve=True), prefix="sft.args")
 
 
 def _check_llm(cfg: DictConfig) -> None:

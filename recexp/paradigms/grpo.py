@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 from omegaconf import OmegaConf
 
-from recexp.paradigms.llm import prompt_settings, set_llm_predictor, template_of
+from recexp.paradigms.llm import prompt_settings, set_predictor, template_of
 from recexp.paradigms.state import RunState
+from recexp.paradigms.training import training_args
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def grpo(state: RunState) -> RunState:
     cfg = state.cfg
     template = template_of(cfg)
     funcs, weights = build_reward_funcs(dict(cfg.reward.weights), template.tags)
-    args = GRPOConfig(**training_args(state, reward_weights=weights))
+    args = GRPOConfig(**training_args(state, cfg.trainer, "checkpoints", reward_weights=weights))
     train_set = prompt_dataset(state, "train", cfg.trainer.max_train_prompts)
     callback = valid_callback(state)
     trainer = GRPOTrainer(
@@ -47,25 +48,6 @@ def grpo(state: RunState) -> RunState:
     state.metrics.update(_train_metrics(trainer, started, callback))
     _keep_final_model(state, trainer, callback)
     return state
-
-
-def training_args(state: RunState, **extra: Any) -> dict:
-    """trainer.args plus what recexp sets from the run: output dir, reporting, seed, precision."""
-    import torch
-
-    cfg = state.cfg
-    args = OmegaConf.to_container(cfg.trainer.args, resolve=True)
-    on_gpu = torch.cuda.is_available()
-    args.setdefault("bf16", on_gpu and torch.cuda.is_bf16_supported())
-    args.setdefault("gradient_checkpointing", False)
-    args.setdefault("use_cpu", not on_gpu)
-    args.setdefault("seed", cfg.seed)
-    return {
-        **args, **extra,
-        "output_dir": str(state.run_dir / "checkpoints"),
-        "report_to": ["wandb"] if state.tracker is not None and state.tracker.status == "ok" else "none",
-        "run_name": state.run_dir.name,
-    }
 
 
 def prompt_dataset(state: RunState, split: str, limit: int | None):
@@ -130,7 +112,7 @@ def _keep_final_model(state: RunState, trainer, callback) -> None:
         model = _load_weights(model, kept_dir)
         state.tokenizer.save_pretrained(kept_dir)
     state.model, state.model_path = model, str(kept_dir)
-    set_llm_predictor(state)
+    set_predictor(state)
 
 
 def _load_weights(model, directory: Path):

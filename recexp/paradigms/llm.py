@@ -27,13 +27,19 @@ def load_model(state: RunState) -> RunState:
     cache_root = Path(cfg.cache_dir).expanduser()
     state.model_path = resolve_model_path(cfg.model, cache_root, state.data, template_of(cfg), prompt_settings(cfg.prompt))
     state.model, state.tokenizer = load(state.model_path, cfg.model)
-    set_llm_predictor(state)
+    set_predictor(state)
     return state
 
 
-def set_llm_predictor(state: RunState) -> None:
+def set_predictor(state: RunState) -> None:
+    """The state's model as a predictor: one prompt per interaction, or the paradigm's chain of roles."""
+    from recexp.eval.chain import ChainPredictor
     from recexp.eval.generation import LLMPredictor
+    from recexp.prompts.roles import chain
 
     cfg = state.cfg
-    state.predictor = LLMPredictor(state.model, state.tokenizer, state.data, template_of(cfg),
-                                   prompt_settings(cfg.prompt), cfg.eval.batch_size, cfg.eval.max_new_tokens)
+    template = template_of(cfg)
+    args = (state.model, state.tokenizer, state.data, template, prompt_settings(cfg.prompt),
+            cfg.eval.batch_size, cfg.eval.max_new_tokens)
+    roles = chain(cfg.paradigm.samples.method.value, template) if cfg.paradigm.samples is not None else []
+    state.predictor = ChainPredictor(*args, roles=roles) if len(roles) > 1 else LLMPredictor(*args)

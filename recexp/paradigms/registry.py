@@ -13,6 +13,8 @@ STAGES: dict[str, str] = {
     "evaluate_base": "recexp.paradigms.evaluate:evaluate_base",
     "load_model": "recexp.paradigms.llm:load_model",
     "grpo": "recexp.paradigms.grpo:grpo",
+    "teacher_samples": "recexp.paradigms.samples:teacher_samples",
+    "sft": "recexp.paradigms.sft:sft",
 }
 
 

@@ -22,3 +22,4 @@ class RunState:
     model_path: str | None = None  # LLM paradigms: where the current model is saved
     model: Any = None
     tokenizer: Any = None
+    samples: Any = None  # teacher_samples: the SFT examples (a DataFrame, see recexp/paradigms/samples.py)

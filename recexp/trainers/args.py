@@ -26,20 +26,20 @@ RESERVED = {"output_dir", "reward_weights", "report_to", "run_name", "logging_di
 SIMPLE_TYPES = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,)}
 
 
-def check_trainer_args(kind: str, args: dict[str, Any]) -> None:
-    """Raise ConfigError naming the first unknown, reserved or wrongly typed key."""
+def check_trainer_args(kind: str, args: dict[str, Any], prefix: str = "trainer.args") -> None:
+    """Raise ConfigError naming the first unknown, reserved or wrongly typed key (under ``prefix``)."""
     fields = trainer_fields(kind)
     config_class = HIERARCHY[kind][0][2]
     for key, value in args.items():
         if key in RESERVED:
-            raise ConfigError(f"trainer.args.{key}: set by recexp from the run; remove it")
+            raise ConfigError(f"{prefix}.{key}: set by recexp from the run; remove it")
         if key not in fields:
-            raise ConfigError(f"trainer.args.{key}: not a field of the installed trl.{config_class}; "
+            raise ConfigError(f"{prefix}.{key}: not a field of the installed trl.{config_class}; "
                               f"close matches: {', '.join(_close(key, fields)) or 'none'}")
         annotation = fields[key].removesuffix(" | None")
         expected = SIMPLE_TYPES.get(annotation)
         if expected and value is not None and not (isinstance(value, expected) and not _bool_as_number(value, annotation)):
-            raise ConfigError(f"trainer.args.{key}: expected {fields[key]}, got {value!r}")
+            raise ConfigError(f"{prefix}.{key}: expected {fields[key]}, got {value!r}")
 
 
 def check_grpo_batching(args: dict[str, Any]) -> None:

@@ -1,0 +1,89 @@
+"""Stage ``teacher_samples``: the teacher writes SFT examples for a sample of train interactions.
+
+How the examples are made is the paradigm's ``samples.method`` (``recexp/paradigms/sample_methods.py``).
+The examples go to ``<run_dir>/samples.parquet`` (one row per student example: ``row``, ``role``,
+``messages`` as JSON, ``completion``, ``kind``, ``true``) and the counts to metrics under
+``<method>/…``. ``samples.samples_path`` reuses an earlier run's file instead of asking the teacher."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recexp.paradigms.state import RunState
+
+log = logging.getLogger(__name__)
+COLUMNS = ["row", "role", "messages", "completion", "kind", "true"]
+
+
+def teacher_samples(state: RunState) -> RunState:
+    cfg = state.cfg.paradigm.samples
+    if cfg.samples_path:
+        frame = load_samples(Path(cfg.samples_path).expanduser(), cfg.method.value)
+        state.metrics["samples/reused_from"] = str(cfg.samples_path)
+    else:
+        frame, counts = make_samples(state)
+        state.metrics.update(counts)
+    if frame.empty:
+        raise RuntimeError(f"teacher_samples: no {cfg.method.value} samples kept; see the counts in metrics.json")
+    state.metrics["samples/examples"] = len(frame)
+    state.metrics["samples/interactions"] = int(frame["row"].nunique())
+    frame.to_parquet(state.run_dir / "samples.parquet", index=False)
+    state.samples = frame
+    return state
+
+
+def make_samples(state: RunState) -> tuple[pd.DataFrame, dict]:
+    from recexp.paradigms.sample_methods import METHODS, SampleJob
+    from recexp.teachers import build_teacher
+
+    cfg = state.cfg
+    method = cfg.paradigm.samples.method.value
+    teacher = build_teacher(cfg.teacher, Path(cfg.cache_dir).expanduser())
+    job = SampleJob.build(state, teacher, pick_rows(state, cfg.paradigm.samples.n_samples))
+    log.info("teacher_samples: %s on %d train interactions (teacher=%s)", method, len(job.items), cfg.teacher.name)
+    examples, counts = METHODS[method](job)
+    counts = {f"{method}/{k}": v for k, v in counts.items()}
+    counts.update(teacher.describe() if teacher is not None else {"teacher/name": "none"})
+    _check_failures(counts, method, cfg.paradigm.samples.max_teacher_failure_rate)
+    log.info("teacher_samples: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
+    return pd.DataFrame(examples, columns=COLUMNS), counts
+
+
+def pick_rows(state: RunState, n: int) -> np.ndarray:
+    """``n`` train rows drawn without replacement, seeded by the run's seed (all when fewer)."""
+    rows = state.data.split("train").column("row").to_numpy()
+    if n >= len(rows):
+        return rows
+    return np.sort(np.random.default_rng(state.cfg.seed).choice(rows, size=n, replace=False))
+
+
+def load_samples(path: Path, method: str) -> pd.DataFrame:
+    """An earlier run's samples.parquet (a run dir works too), checked for the expected columns."""
+    path = path / "samples.parquet" if path.is_dir() else path
+    if not path.is_file():
+        raise FileNotFoundError(f"paradigm.samples.samples_path: no samples file at {path}")
+    frame = pd.read_parquet(path)
+    missing = set(COLUMNS) - set(frame.columns)
+    if missing:
+        raise ValueError(f"paradigm.samples.samples_path: {path} lacks columns {sorted(missing)}")
+    log.info("teacher_samples: reusing %d %s examples from %s", len(frame), method, path)
+    return frame[COLUMNS]
+
+
+def _check_failures(counts: dict, method: str, max_rate: float) -> None:
+    calls, failed = counts.get(f"{method}/teacher_calls", 0), counts.get(f"{method}/teacher_errors", 0)
+    if calls and failed / calls > max_rate:
+        raise RuntimeError(f"teacher_samples: {failed} of {calls} teacher calls failed (> "
+                           f"paradigm.samples.max_teacher_failure_rate={max_rate}); rerun to retry them "
+                           "(successful replies are cached)")
+
+
+def sft_examples(frame: pd.DataFrame) -> list[dict]:
+    """Conversational prompt/completion pairs for TRL's SFTTrainer (loss on the completion only)."""
+    return [{"prompt": json.loads(m), "completion": [{"role": "assistant", "content": c}]}
+            for m, c in zip(frame["messages"], frame["completion"])]

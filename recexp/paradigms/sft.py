@@ -1,0 +1,61 @@
+"""Stage ``sft``: supervised fine-tuning on the teacher samples through TRL's SFTTrainer.
+
+Arguments come from the ``sft`` slot (``trainer@sft=sft``: keyword arguments of trl.SFTConfig,
+checked at composition). The loss is on the completion only (conversational prompt/completion
+pairs). The tuned model is saved to ``<run_dir>/sft_model`` and reloaded from there, so a GRPO
+stage after it rebuilds its reference model from the SFT weights."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+from recexp.paradigms.state import RunState
+from recexp.paradigms.training import training_args
+
+log = logging.getLogger(__name__)
+
+
+def sft(state: RunState) -> RunState:
+    from datasets import Dataset
+    from trl import SFTConfig, SFTTrainer
+
+    from recexp.models.loading import lora_config
+    from recexp.paradigms.samples import sft_examples
+
+    if state.samples is None:
+        raise RuntimeError("stage sft needs teacher samples; put teacher_samples before it in paradigm.stages")
+    cfg = state.cfg
+    args = SFTConfig(**training_args(state, cfg.sft, "sft_checkpoints"))
+    trainer = SFTTrainer(model=state.model, args=args, train_dataset=Dataset.from_list(sft_examples(state.samples)),
+                         processing_class=state.tokenizer, peft_config=lora_config(cfg.model))
+    started = time.perf_counter()
+    result = trainer.train()
+    state.metrics.update({"sft/steps": result.global_step, "sft/train_loss": result.training_loss,
+                          "sft/train_seconds": round(time.perf_counter() - started, 1),
+                          "sft/examples": len(state.samples)})
+    _write_log(trainer, state.run_dir)
+    _save_and_reload(state, trainer, state.run_dir / "sft_model")
+    return state
+
+
+def _write_log(trainer, run_dir: Path) -> None:
+    (run_dir / "sft_log.json").write_text(json.dumps(trainer.state.log_history, indent=1, default=str))
+
+
+def _save_and_reload(state: RunState, trainer, directory: Path) -> None:
+    """Save the tuned model (LoRA merged into the base) and continue from the saved copy."""
+    from recexp.models.loading import load_model
+    from recexp.paradigms.llm import set_predictor
+
+    model = trainer.model
+    if hasattr(model, "merge_and_unload"):
+        model = model.merge_and_unload()
+    model.save_pretrained(directory)
+    state.tokenizer.save_pretrained(directory)
+    log.info("sft: saved the tuned model to %s", directory)
+    state.model_path = str(directory)
+    state.model, state.tokenizer = load_model(state.model_path, state.cfg.model)
+    set_predictor(state)

@@ -1,0 +1,121 @@
+"""The rule-based teacher: offline, deterministic, and open about being rule-based.
+
+It reads the request's fact sheet (``recexp.prompts.facts.fact_sheet`` plus ``template``), never
+the true rating except where the request gives it (``hint_rating``). Its rating rule: the mean of
+the user's and the item's average ratings, +0.5 when the item's attributes overlap the user's
+likes, -0.5 when they overlap the dislikes, rounded and clipped to 1-5 (4 when nothing is known).
+Sample k > 0 shifts the rule by a deterministic offset in {-1, 0, +1}, to stand in for sampling.
+Told a rating (rationalization, guided reasoning), it argues for it only when it lies within
+``MAX_STRETCH`` of its own rule; otherwise it keeps its own rating (and the sample is dropped)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Sequence
+
+from recexp.prompts.facts import write_answer
+from recexp.prompts.templates import format_average
+from recexp.teachers.base import Teacher, TeacherReply, TeacherRequest
+
+MAX_STRETCH = 1
+MARK = "(rule-based teacher)"
+
+
+class HeuristicTeacher(Teacher):
+    name = "heuristic"
+
+    def __init__(self, cfg=None) -> None:
+        self.cfg = cfg
+
+    def complete(self, requests: Sequence[TeacherRequest], desc: str = "teacher") -> list[TeacherReply]:
+        return [TeacherReply(text=answer(request)) for request in requests]
+
+
+def answer(request: TeacherRequest) -> str:
+    """The rule-based text for one request."""
+    writer = _WRITERS.get(request.task)
+    if writer is None:
+        raise ValueError(f"heuristic teacher: unknown task {request.task!r}; known: {', '.join(sorted(_WRITERS))}")
+    return writer(request)
+
+
+def rule_rating(facts: dict, sample: int = 0) -> int:
+    """The teacher's own rating for the facts (see the module docstring)."""
+    known = [v for v in (facts["user_avg"], facts["item_avg"]) if v is not None]
+    score = sum(known) / len(known) if known else 4.0
+    score += 0.5 * bool(facts["overlap_liked"]) - 0.5 * bool(facts["overlap_disliked"])
+    return int(min(5, max(1, round(score + _sample_offset(facts, sample)))))
+
+
+def _sample_offset(facts: dict, sample: int) -> int:
+    if sample == 0:
+        return 0
+    key = f"{facts['item_title']}|{facts['user_avg']}|{sample}".encode()
+    return int(hashlib.sha256(key).hexdigest(), 16) % 3 - 1
+
+
+def _rating_for(request: TeacherRequest) -> int:
+    own = rule_rating(request.facts, request.sample)
+    hint = request.hint_rating
+    return hint if hint is not None and abs(hint - own) <= MAX_STRETCH else own
+
+
+def _reason(request: TeacherRequest) -> str:
+    text = write_answer(request.facts["template"], request.facts, _rating_for(request))
+    return _marked(text)
+
+
+def _marked(text: str) -> str:
+    """The rule-based mark at the end of the last block before ``<rate>`` (a rating-only answer
+    has no room for it and stays as it is)."""
+    last_close = text.rfind("</", 0, text.find("<rate>"))
+    if last_close < 0:
+        return text
+    return f"{text[:last_close]} {MARK}{text[last_close:]}"
+
+
+def _user_profile(request: TeacherRequest) -> str:
+    f = request.facts
+    likes = ", ".join(f["liked"] or f["liked_titles"]) or "nothing clear"
+    dislikes = ", ".join(f["disliked"] or f["disliked_titles"]) or "nothing clear"
+    return (f"<profile>Likes {likes}; dislikes {dislikes}; average rating {format_average(f['user_avg'])} "
+            f"over {f['user_n']} ratings. {MARK}</profile>")
+
+
+def _item_profile(request: TeacherRequest) -> str:
+    f = request.facts
+    cats = ", ".join(f["item_categories"]) or "no listed attributes"
+    return (f"<profile>{f['item_title']} ({cats}). Praised: {', '.join(f['item_positives']) or 'none reported'}; "
+            f"criticised: {', '.join(f['item_negatives']) or 'none reported'}; average rating "
+            f"{format_average(f['item_avg'])}. {MARK}</profile>")
+
+
+def _summarize(request: TeacherRequest) -> str:
+    f = request.facts
+    parts = [f"cares for {a}" for a in f["liked"]] + [f"rates {a} low" for a in f["disliked"]]
+    aspects = "; ".join(parts) or "no clear aspect preferences"
+    return f"<summary>{aspects}; rates {format_average(f['user_avg'])} on average. {MARK}</summary>"
+
+
+def _reason_only(request: TeacherRequest) -> str:
+    f = request.facts
+    rating = _rating_for(request)
+    fit = ("fits the user's likes" if f["overlap_liked"] else
+           "touches the user's dislikes" if f["overlap_disliked"] else "has no clear overlap with the user's tastes")
+    lean = {1: "strongly negative", 2: "negative", 3: "mixed", 4: "positive", 5: "strongly positive"}[rating]
+    return (f"<reasoning>The item {fit}; item average {format_average(f['item_avg'])}, user average "
+            f"{format_average(f['user_avg'])}. Overall the user's reaction is likely {lean}. {MARK}</reasoning>")
+
+
+def _verify(request: TeacherRequest) -> str:
+    from recexp.rewards import parse_rating
+
+    rated = parse_rating(request.facts["answer"], request.facts["template"])
+    ok = rated is not None and request.hint_rating is not None and round(rated) == request.hint_rating
+    return f"<verdict>{'yes' if ok else 'no'}</verdict>"
+
+
+_WRITERS = {
+    "reason": _reason, "rationalize": _reason, "user_profile": _user_profile,
+    "item_profile": _item_profile, "summarize": _summarize, "reason_only": _reason_only, "verify": _verify,
+}
