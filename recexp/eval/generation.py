@@ -1,9 +1,12 @@
-"""Batched greedy generation with left padding, and the LLM rating predictor built on it."""
+"""Batched generation with left padding (greedy, or seeded sampling), and the LLM rating predictor
+built on it."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
@@ -12,9 +15,19 @@ from tqdm.auto import tqdm
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Sampling:
+    """Multinomial sampling settings; the seed makes one ``generate_batched`` call reproducible."""
+
+    temperature: float
+    top_p: float
+    seed: int
+
+
 def generate_batched(model: Any, tokenizer: Any, prompts: list[str], *, batch_size: int,
-                     max_new_tokens: int, desc: str = "generate") -> list[str]:
-    """Greedy completions for already-templated prompt strings, ``batch_size`` at a time.
+                     max_new_tokens: int, desc: str = "generate", sampling: Sampling | None = None) -> list[str]:
+    """Completions for already-templated prompt strings, ``batch_size`` at a time: greedy, or
+    sampled with ``sampling`` (the global RNG is seeded inside a fork, the caller's is untouched).
 
     Prompts are sorted by length so each batch pads little, and restored to input order."""
     import torch
@@ -23,17 +36,37 @@ def generate_batched(model: Any, tokenizer: Any, prompts: list[str], *, batch_si
     order = np.argsort([len(p) for p in prompts], kind="stable")
     outputs: list[str] = [""] * len(prompts)
     model.eval()
-    for start in tqdm(range(0, len(prompts), batch_size), desc=desc, disable=None):
-        idx = order[start:start + batch_size]
-        batch = tokenizer([prompts[i] for i in idx], return_tensors="pt", padding=True,
-                          add_special_tokens=False).to(model.device)
-        with torch.no_grad():
-            generated = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
-                                       pad_token_id=tokenizer.pad_token_id)
-        texts = tokenizer.batch_decode(generated[:, batch["input_ids"].shape[1]:], skip_special_tokens=True)
-        for i, text in zip(idx, texts):
-            outputs[i] = text
+    with _seeded(sampling):
+        for start in tqdm(range(0, len(prompts), batch_size), desc=desc, disable=None):
+            idx = order[start:start + batch_size]
+            batch = tokenizer([prompts[i] for i in idx], return_tensors="pt", padding=True,
+                              add_special_tokens=False).to(model.device)
+            with torch.no_grad():
+                generated = model.generate(**batch, max_new_tokens=max_new_tokens,
+                                           pad_token_id=tokenizer.pad_token_id, **_decoding_kwargs(sampling))
+            texts = tokenizer.batch_decode(generated[:, batch["input_ids"].shape[1]:], skip_special_tokens=True)
+            for i, text in zip(idx, texts):
+                outputs[i] = text
     return outputs
+
+
+def _decoding_kwargs(sampling: Sampling | None) -> dict:
+    if sampling is None:
+        return {"do_sample": False}
+    return {"do_sample": True, "temperature": sampling.temperature, "top_p": sampling.top_p}
+
+
+@contextlib.contextmanager
+def _seeded(sampling: Sampling | None) -> Iterator[None]:
+    """Seed torch's RNG for the sampled generation inside a fork of the RNG state."""
+    if sampling is None:
+        yield
+        return
+    import torch
+
+    with torch.random.fork_rng(devices=range(torch.cuda.device_count())):
+        torch.manual_seed(sampling.seed)
+        yield
 
 
 def generate_one_by_one(model: Any, tokenizer: Any, prompts: list[str], *, max_new_tokens: int) -> list[str]:
