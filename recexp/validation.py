@@ -49,6 +49,8 @@ def _check_stages(cfg: DictConfig) -> None:
         raise ConfigError(f"paradigm.cf: required by stage fit_cf (paradigm={cfg.paradigm.name})")
     if LLM_STAGES & set(stages):
         _check_llm(cfg)
+    if cfg.trainer.kind.value == "sft":
+        raise ConfigError("trainer: the SFT trainer goes in the sft slot: trainer@sft=sft (tune it with sft.args.KEY=...)")
     if "grpo" in stages:
         _check_grpo(cfg)
     if "teacher_samples" in stages:

@@ -40,6 +40,12 @@ def test_every_group_option_composes_and_validates(group, option):
     overrides = [f"{group}={option}"]
     if option == "none" and group in ("model", "prompt", "reward", "trainer"):
         overrides.append("paradigm=mf")  # what a run without an LLM uses
+    if group == "trainer" and option == "sft":  # the SFT trainer fills the sft slot
+        overrides = ["trainer@sft=sft", "paradigm=distill_exp3rt"]
+    if group == "teacher" and option != "none":  # validated where a paradigm uses a teacher
+        overrides.append("paradigm=recone")
+    if group == "teacher" and option == "openai":
+        overrides += ["teacher.base_url=http://127.0.0.1:8000/v1", "teacher.model=m"]
     if group == "dataset" and option in NEEDS_PATH:
         overrides.append("dataset.reviews_path=/data/reviews.json.gz")
     cfg = _compose(*overrides)

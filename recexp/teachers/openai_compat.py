@@ -65,6 +65,7 @@ class OpenAITeacher(Teacher):
 
     def __init__(self, cfg: Any, cache_root: Path) -> None:
         check_teacher(cfg)
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
         self.cfg = cfg
         self.name = cfg.name
         self.url = str(cfg.base_url).rstrip("/") + "/chat/completions"

@@ -1,0 +1,85 @@
+"""RecOne and the distillation baselines end to end on the tiny model and synthetic data, and
+their config checks (one line, before any heavy import)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .conftest import run_cli
+from .test_reczero import SMALL, SMALL_TINY
+from .test_run import REQUIRED_METRICS
+
+FAST_SAMPLES = ["paradigm.samples.n_samples=40", "sft.args.num_train_epochs=1", "logger=none"]
+LLM_METRICS = REQUIRED_METRICS | {"base/test/mae_fallback", "samples/examples", "samples/interactions",
+                                  "sft/steps", "sft/train_loss", "model", "test/pred_hist/1"}
+
+
+SMALL_SFT = SMALL_TINY + ["dataset.synthetic.n_users=80", "dataset.synthetic.n_items=60",
+                          "model.max_prompt_tokens=256", "eval.max_new_tokens=64"]
+
+
+def _run(run_dir: Path, *overrides: str) -> dict:
+    """A small run; GRPO settings only for the paradigms that have a GRPO stage."""
+    small = SMALL if "paradigm=recone" in overrides else SMALL_SFT
+    proc = run_cli(f"hydra.run.dir={run_dir}", *small, *FAST_SAMPLES, *overrides)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return json.loads((run_dir / "metrics.json").read_text())
+
+
+@pytest.mark.parametrize("paradigm,counts", [
+    ("recone", ["recone/aligned", "recone/rationalized", "recone/dropped", "grpo/steps"]),
+    ("distill_exp3rt", ["exp3rt/kept", "exp3rt/dropped"]),
+    ("distill_reason4rec", ["reason4rec/kept", "reason4rec/dropped"]),
+    ("distill_recsaver", ["recsaver/verified", "recsaver/rejected"]),
+    ("sft_rating", ["rating_only/examples"]),
+])
+def test_paradigm_runs_and_writes_the_shared_metrics(tmp_path, paradigm, counts):
+    metrics = _run(tmp_path / paradigm, f"paradigm={paradigm}")
+    assert metrics["status"] == "ok" and metrics["paradigm"] == paradigm
+    assert LLM_METRICS | set(counts) <= set(metrics)
+    samples = pd.read_parquet(tmp_path / paradigm / "samples.parquet")
+    assert len(samples) == metrics["samples/examples"] == metrics["sft/examples"] > 0
+    assert (tmp_path / paradigm / "sft_model" / "config.json").exists()
+    predictions = pd.read_parquet(tmp_path / paradigm / "predictions.parquet")
+    assert len(predictions[predictions.split == "test"]) == metrics["test/n"]
+    if paradigm == "recone":
+        n = metrics["recone/aligned"] + metrics["recone/rationalized"] + metrics["recone/dropped"]
+        assert n == 40 and metrics["samples/examples"] == n - metrics["recone/dropped"]
+    if paradigm == "distill_reason4rec":  # the chain is played at inference, role by role
+        roles = [line.split("]")[0] for line in predictions["completion"].iloc[0].splitlines() if line.startswith("[")]
+        assert roles[:3] == ["[summarizer", "[reasoner", "[predictor"]
+
+
+def test_recone_reuses_samples_from_an_earlier_run(tmp_path):
+    first = _run(tmp_path / "first", "paradigm=recone", "trainer.args.max_steps=2")
+    second = _run(tmp_path / "second", "paradigm=recone", "trainer.args.max_steps=2", "teacher=none",
+                  f"paradigm.samples.samples_path={tmp_path / 'first'}")
+    assert second["samples/reused_from"] == str(tmp_path / "first")
+    assert "recone/teacher_calls" not in second and first["recone/teacher_calls"] > 0
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "first" / "samples.parquet"),
+                                  pd.read_parquet(tmp_path / "second" / "samples.parquet"))
+
+
+@pytest.mark.parametrize("overrides,expected", [
+    (["paradigm=recone", "teacher=none"], "teacher: paradigm=recone needs a teacher"),
+    (["paradigm=recone", "+sft.args.max_prompt_length=5"], "sft.args.max_prompt_length: not a field of the installed trl.SFTConfig"),
+    (["paradigm=recone", "sft.args.num_train_epochs=abc"], "sft.args.num_train_epochs: expected float"),
+    (["paradigm=recone", "trainer@sft=none"], "sft: stage sft needs the SFT slot filled"),
+    (["paradigm=distill_exp3rt", "trainer=sft"], "trainer: the SFT trainer goes in the sft slot: trainer@sft=sft"),
+    (["paradigm=sft_rating", "prompt=think_before_rec"], "use prompt=direct"),
+    (["paradigm=distill_exp3rt", "trainer=grpo", "paradigm.stages=[load_model,teacher_samples,sft,grpo]"],
+     "chains several roles"),
+    (["paradigm=distill_recsaver", "paradigm.stages=[load_model,sft,evaluate]"], "list teacher_samples before sft"),
+    (["paradigm=recone", "teacher=openai"], "teacher.base_url: required"),
+    (["paradigm=recone", "paradigm.samples.method=bogus"], "paradigm.samples.method"),
+])
+def test_invalid_teacher_and_sft_configs_fail_in_one_line(tmp_path, overrides, expected):
+    proc = run_cli(f"hydra.run.dir={tmp_path / 'run'}", *overrides, timeout=60)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], proc.stderr
+    assert not (tmp_path / "run").exists()
