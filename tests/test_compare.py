@@ -43,6 +43,13 @@ def runs(tmp_path_factory, isolated_cache) -> Path:
     _fake_run(job, root / "clean" / "corrupt")
     (root / "clean" / "corrupt" / "metrics.json").write_text('{"test/mae": 0.5,')
     _fake_run(job, root / "mixed" / "other", dataset="amazon_music", **{"data/fingerprint": "ab" * 32})
+    for number, status in ((0, "ok"), (1, "pruned")):
+        trial = root / "study" / f"{number}_bias_synthetic"
+        _fake_run(job, trial, status=status, **{"optuna/reported_steps": 2})
+        with (trial / "resolved_config.yaml").open("a") as config:
+            config.write(f"optuna:\n  study_name: s1\n  trial_number: {number}\n  objective: valid/mae\n")
+    (root / "study" / "optuna.db").write_bytes(b"")
+    (root / "study" / "best_trial.yaml").write_text("number: 0\n")
     return root
 
 
@@ -77,7 +84,7 @@ def test_table_lists_every_run_and_counts_the_unreadable(runs, capsys):
                    "seed", "fingerprint", "wall_time_s", "status", "run_dir"):
         assert column in header
     assert len(out.splitlines()) == 2 + 6 and "FAILED" in out
-    assert "6 of 6 runs shown (1 failed); 1 unreadable" in err and "corrupt" not in err
+    assert "6 of 6 runs shown (5 ok, 1 failed); 1 unreadable" in err and "corrupt" not in err
 
 
 def test_verbose_lists_unreadable_dirs_and_failures(runs, capsys):
@@ -107,7 +114,9 @@ def test_param_and_metric_add_columns(runs, capsys):
 
 def test_bad_key_path_and_condition_are_one_line_exit_2(runs, capsys):
     for args in ([runs / "clean", "--where", "test/maex<1"], [runs / "absent"],
-                 [runs / "clean", "--where", "paradigm"], [runs / "clean", "--sort", "nope"]):
+                 [runs / "clean", "--where", "paradigm"], [runs / "clean", "--sort", "nope"],
+                 [runs / "clean", "--where", "test/mae<abc"], [runs / "clean", "--where", "paradigm<3"],
+                 [runs / "clean", "--where", "paradigm~("]):
         code, out, err = _compare(capsys, *args)
         assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, (args, err)
     assert "did you mean test/mae" in _compare(capsys, runs / "clean", "--where", "test/maex<1")[2]
@@ -123,12 +132,21 @@ def test_mixed_fingerprints_are_refused_unless_allowed(runs, capsys):
     assert len(_csv(capsys, runs / "clean", runs / "mixed", "--where", "dataset=synthetic")) == 6
 
 
+def test_sweep_trials_show_study_trial_and_status(runs, capsys):
+    table = _csv(capsys, runs / "study", "--sort", "trial")
+    assert table["study"].tolist() == ["s1", "s1"] and table["trial"].tolist() == [0, 1]
+    assert table["status"].tolist() == ["ok", "pruned"] and (table["optuna/reported_steps"] == 2).all()
+    code, out, err = _compare(capsys, runs / "study")
+    assert code == 0 and "PRUNED" in out and "(1 ok, 1 pruned)" in err
+    assert _csv(capsys, runs / "study", "--status", "pruned")["trial"].tolist() == [1]
+
+
 def test_group_by_aggregates_over_seeds(runs, capsys):
     grouped = _csv(capsys, runs / "clean", "--group-by", "paradigm", "--sort", "test/mae")
     bias = grouped.set_index("paradigm").loc["bias"]
     assert bias["n"] == 2 and bias["seeds"] == "1,2" and bias["test/mae mean"] > 0
     assert grouped["paradigm"].iloc[0] == "reczero"
-    assert grouped.set_index("paradigm").loc["mf", "failed"] == 1
+    assert grouped.set_index("paradigm").loc["mf", "not_ok"] == 1
     code, out, _ = _compare(capsys, runs / "clean", "--group-by", "paradigm")
     assert code == 0 and "±" in out
 

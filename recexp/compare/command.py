@@ -31,8 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--desc", action="store_true", help="sort in descending order")
     parser.add_argument("--where", action="append", default=[], metavar="COND",
                         help="keep runs with KEY OP VALUE, OP in = != < <= > >= ~ (repeatable; e.g. 'test/mae<0.9')")
-    parser.add_argument("--status", choices=["all", "ok", "failed"], default="all",
-                        help="which runs to show (default: all, failed ones marked FAILED)")
+    parser.add_argument("--status", default="all", metavar="STATUS",
+                        help="show only runs with this status: ok, failed, pruned "
+                             "(default: all, the not-ok ones in capitals)")
     parser.add_argument("--param", action="append", default=[], metavar="KEY",
                         help="add a column: a dotted config key (e.g. trainer.args.max_steps) or a metric")
     parser.add_argument("--metric", action="append", default=[], metavar="KEY",
@@ -45,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", type=Path, metavar="DIR", help="write PNG plots into DIR")
     parser.add_argument("--allow-mixed-data", action="store_true",
                         help="compare runs whose data fingerprints differ (the fingerprint column shows the mix)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="list unreadable run dirs and failed runs' errors")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list unreadable run dirs and the errors of runs that are not ok")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,7 +77,7 @@ def _compare(args: argparse.Namespace) -> int:
         return NOTHING_FOUND_EXIT_CODE
     frame = table.build_frame(found.runs)
     if args.status != "all":
-        frame = frame[(frame["status"] == "ok") == (args.status == "ok")]
+        frame = frame[frame["status"] == args.status]
     frame = filters.apply_where(frame, [filters.parse_condition(c) for c in args.where])
     if not args.allow_mixed_data:
         table.check_same_data(frame)
@@ -119,8 +120,9 @@ def _emit(view, args: argparse.Namespace) -> None:
 
 def _report(found, shown: int, verbose: bool, frame=None) -> None:
     """Counts on stderr; with -v, each unreadable dir with its reason and each failed run's error."""
-    failed = 0 if frame is None else int((frame["status"] != "ok").sum())
-    line = f"{shown} of {len(found.runs)} runs shown ({failed} failed)"
+    line = f"{shown} of {len(found.runs)} runs shown"
+    if frame is not None and len(frame):
+        line += f" ({', '.join(f'{n} {status}' for status, n in frame['status'].value_counts().items())})"
     if found.unreadable:
         line += f"; {len(found.unreadable)} unreadable" + ("" if verbose else " (-v lists them)")
     print(line, file=sys.stderr)
@@ -130,4 +132,4 @@ def _report(found, shown: int, verbose: bool, frame=None) -> None:
         print(f"unreadable: {entry.path}: {entry.reason}", file=sys.stderr)
     if frame is not None:
         for _, row in frame[frame["status"] != "ok"].iterrows():
-            print(f"failed: {row['run_dir']}: {row.get('error', '?')}", file=sys.stderr)
+            print(f"{row['status']}: {row['run_dir']}: {row.get('error', '-')}", file=sys.stderr)

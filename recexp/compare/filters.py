@@ -35,8 +35,15 @@ def parse_condition(text: str) -> Condition:
     match = _CONDITION.match(text)
     if not match:
         raise CompareError(f"--where '{text}': expected KEY OP VALUE with OP one of = != < <= > >= ~")
-    op = "=" if match["op"] == "==" else match["op"]
-    return Condition(match["key"], op, match["value"])
+    condition = Condition(match["key"], "=" if match["op"] == "==" else match["op"], match["value"])
+    if condition.op in _ORDERED and _number(condition.value) is None:
+        raise CompareError(f"--where '{text}': '{condition.op}' needs a number, got '{condition.value}'")
+    if condition.op == "~":
+        try:
+            re.compile(condition.value)
+        except re.error as exc:
+            raise CompareError(f"--where '{text}': bad regular expression: {exc}") from None
+    return condition
 
 
 def apply_where(frame: pd.DataFrame, conditions: list[Condition]) -> pd.DataFrame:
@@ -54,8 +61,8 @@ def matches(value: Any, condition: Condition) -> bool:
         return condition.op == "!="
     left, right = _number(value), _number(condition.value)
     if condition.op in _ORDERED:
-        if left is None or right is None:
-            raise CompareError(f"--where '{condition}': '{condition.op}' needs numbers, got '{value}'")
+        if left is None:
+            raise CompareError(f"--where '{condition}': '{condition.key}' holds text ('{value}'), not numbers")
         return getattr(left, f"__{_ORDERED[condition.op]}__")(right)
     if condition.op == "~":
         return re.search(condition.value, _text(value)) is not None

@@ -12,7 +12,7 @@ import pandas as pd
 from recexp.compare.aggregate import MEAN, STD
 
 MISSING = "-"
-_INTEGERS = ("seed", "n", "failed", "steps", "num_gen", "lora_r", "test/n", "valid/n")
+_INTEGERS = ("seed", "n", "not_ok", "trial", "steps", "num_gen", "lora_r", "test/n", "valid/n")
 _METRIC_PREFIXES = ("test/", "valid/", "base/", "grpo/best_valid")
 
 

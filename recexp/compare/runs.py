@@ -18,7 +18,7 @@ from recexp.compare.errors import CompareError
 
 METRICS, CONFIG = "metrics.json", "resolved_config.yaml"
 TRAIN_LOG, VALID_CURVE = "train_log.json", "valid_curve.json"
-_SKIP_DIRS = {".hydra", "wandb", "checkpoints", "model", "best", "__pycache__", ".git"}
+_SKIP_DIRS = {".hydra", "wandb", "__pycache__", ".git"}  # never hold run dirs
 
 
 @dataclass

@@ -28,6 +28,8 @@ HYPERPARAMS = {
     "sft_lr": "sft.args.learning_rate",
     "teacher": "teacher.name",
 }
+# Optuna trial jobs carry their study and trial in the config (set by the sweeper).
+SWEEP = {"study": "optuna.study_name", "trial": "optuna.trial_number"}
 _EMPTY = (None, "none", "")
 
 
@@ -39,10 +41,12 @@ def build_frame(runs: Iterable[Run]) -> pd.DataFrame:
 
 def display_columns(frame: pd.DataFrame, params: list[str], metrics: list[str]) -> list[str]:
     """Identity, hyperparameters that some run sets, --param keys, headline and --metric keys,
-    Optuna trial info when present, then seed, fingerprint, wall time, status and run dir."""
+    Optuna study, trial and ``optuna/*`` metrics when present, then seed, fingerprint, wall time,
+    status and run dir."""
     require_columns(frame, [*params, *metrics])
     hyper = [c for c in _hyperparam_columns(frame) if _is_set(frame[c])]
-    optuna = sorted(c for c in frame.columns if c.startswith("optuna/"))
+    sweep = [c for c in SWEEP if _is_set(frame[c])]
+    optuna = [*sweep, *sorted(c for c in frame.columns if isinstance(c, str) and c.startswith("optuna/"))]
     columns = [*IDENTITY, *hyper, *params, *HEADLINE, *metrics, *optuna, *TRAILER]
     return list(dict.fromkeys(c for c in columns if c in frame.columns))
 
@@ -72,7 +76,7 @@ def _row(run: Run) -> dict[str, Any]:
     for column in IDENTITY:
         row[column] = run.metrics.get(column, config.get(f"{column}.name"))
     row["seed"] = run.metrics.get("seed", config.get("seed"))
-    for column, key in HYPERPARAMS.items():
+    for column, key in {**HYPERPARAMS, **SWEEP}.items():
         row[column] = config.get(key)
     row["lora_r"] = config.get("model.lora.r") if config.get("model.lora.enabled") else None
     for name, weight in (run.config.get("reward") or {}).get("weights", {}).items():
