@@ -86,7 +86,11 @@ def _compare(args: argparse.Namespace) -> int:
     if args.plot:
         from recexp.compare.plots import write_plots
 
-        for path in write_plots(frame, args.plot):
+        try:
+            written = write_plots(frame, args.plot)
+        except OSError as exc:
+            raise CompareError(f"cannot write plots into {args.plot}: {exc.strerror or exc}") from None
+        for path in written:
             print(f"wrote {path}", file=sys.stderr)
     _report(found, len(frame), args.verbose, frame)
     return 0
@@ -113,13 +117,20 @@ def _emit(view, args: argparse.Namespace) -> None:
     sys.stdout.write(writers[args.format](view))
     for path, writer in ((args.csv, render.to_csv), (args.markdown, render.to_markdown)):
         if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(writer(view))
+            _write(path, writer(view))
             print(f"wrote {path}", file=sys.stderr)
 
 
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    except OSError as exc:
+        raise CompareError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def _report(found, shown: int, verbose: bool, frame=None) -> None:
-    """Counts on stderr; with -v, each unreadable dir with its reason and each failed run's error."""
+    """Counts on stderr; with -v, each unreadable dir with its reason and each not-ok run's error."""
     line = f"{shown} of {len(found.runs)} runs shown"
     if frame is not None and len(frame):
         line += f" ({', '.join(f'{n} {status}' for status, n in frame['status'].value_counts().items())})"
