@@ -1,6 +1,9 @@
 """W&B wiring: open one run per job, log the resolved config, put final metrics in the summary,
-and always finish it. W&B being unreachable never fails or hangs a run: init and finish have
-timeouts, and an init failure is logged and recorded in metrics.json (``logger/status``)."""
+and always finish it. The fields runs are compared by (paradigm, dataset, model, seed,
+data/fingerprint) are top-level summary keys from the start, and data/fingerprint (known once the
+data is loaded) is added to the config too, so the W&B UI can group and filter runs by it.
+W&B being unreachable never fails or hangs a run: init and finish have timeouts, and an init
+failure is logged and recorded in metrics.json (``logger/status``)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 log = logging.getLogger(__name__)
+
+
+IDENTITY_CONFIG_KEYS = ("data/fingerprint",)  # run config keys added once known (the rest is in the config)
 
 
 class NullTracker:
@@ -40,6 +46,9 @@ class Tracker(NullTracker):
 
     def summary(self, values: dict[str, Any]) -> None:
         self.run.summary.update(values)
+        known = {k: values[k] for k in IDENTITY_CONFIG_KEYS if k in values}
+        if known:
+            self.run.config.update(known, allow_val_change=True)
 
     def finish(self, exit_code: int) -> None:
         try:
@@ -64,12 +73,20 @@ def _start(logger_cfg: Any, run_dir: Path, config: dict, job_type: str) -> NullT
     if _value(logger_cfg.backend) == "none":
         return NullTracker()
     try:
-        return Tracker(_init_wandb(logger_cfg, run_dir, config, job_type))
+        tracker = Tracker(_init_wandb(logger_cfg, run_dir, config, job_type))
+        tracker.summary(identity(config))
+        return tracker
     except Exception as exc:
         log.warning("W&B could not start (%s: %s); this run continues without W&B", type(exc).__name__, exc)
         tracker = NullTracker()
         tracker.status = f"wandb init failed: {type(exc).__name__}"
         return tracker
+
+
+def identity(config: dict) -> dict[str, Any]:
+    """paradigm, dataset, model (their names) and seed from the resolved config, as flat keys."""
+    values = {key: (config.get(key) or {}).get("name") for key in ("paradigm", "dataset", "model")}
+    return {**values, "seed": config.get("seed")}
 
 
 def _init_wandb(logger_cfg: Any, run_dir: Path, config: dict, job_type: str) -> Any:

@@ -1,4 +1,5 @@
-"""Training callbacks: greedy valid MAE every N steps, keeping the best checkpoint."""
+"""Training callbacks: greedy valid MAE every N steps, keeping the best checkpoint and the curve
+(``valid_curve.json`` next to ``best_dir``, one record per evaluation, kept across resumes)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ class ValidEvalCallback(TrainerCallback):
                  log_fn: Callable[[dict], None]) -> None:
         self.evaluate, self.every, self.best_dir, self.log_fn = evaluate, every, best_dir, log_fn
         self.best = _load_best(best_dir)
-        self.history: list[dict] = []
+        self.curve_path = best_dir.parent / "valid_curve.json"
+        self.history: list[dict] = _load_curve(self.curve_path)
 
     def on_step_end(self, args, state, control, model=None, **kwargs):
         if state.global_step % self.every == 0 and state.is_world_process_zero:
@@ -32,7 +34,8 @@ class ValidEvalCallback(TrainerCallback):
     def _evaluate(self, step: int, model: Any) -> None:
         metrics = self.evaluate(model)
         record = {"step": step, **metrics}
-        self.history.append(record)
+        self.history = [h for h in self.history if h["step"] < step] + [record]  # a resume re-evaluates steps
+        self.curve_path.write_text(json.dumps(self.history, indent=1, default=float))
         self.log_fn({f"valid_during/{k}": v for k, v in record.items()})
         mae = metrics["mae_fallback"]
         log.info("step %d: valid mae %.4f (coverage %.2f)", step, mae, metrics["coverage"])
@@ -45,3 +48,7 @@ class ValidEvalCallback(TrainerCallback):
 def _load_best(best_dir: Path) -> dict | None:
     path = best_dir / "best.json"
     return json.loads(path.read_text()) if path.exists() else None
+
+
+def _load_curve(path: Path) -> list[dict]:
+    return json.loads(path.read_text()) if path.exists() else []

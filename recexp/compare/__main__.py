@@ -1,0 +1,7 @@
+"""`python -m recexp.compare PATH...`"""
+
+import sys
+
+from recexp.compare.command import main
+
+sys.exit(main())

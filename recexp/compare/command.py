@@ -1,0 +1,146 @@
+"""`recexp compare PATH...`: compare run dirs and sweep dirs in one table.
+
+Finds every run dir under PATHs (a dir holding metrics.json and resolved_config.yaml; sweep dirs'
+job subdirs are run dirs), refuses to compare runs whose data fingerprints differ unless
+--allow-mixed-data, then prints the table and optionally writes CSV, Markdown and PNG plots."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from recexp.compare.errors import USAGE_EXIT_CODE, CompareError
+
+HELP = "compare run dirs and sweep dirs: table, filters, CSV/Markdown, plots"
+NOTHING_FOUND_EXIT_CODE = 1
+EXAMPLES = """examples:
+  recexp compare outputs/ --sort test/mae
+  recexp compare outputs/multirun/2026-11-26 --where paradigm=reczero --where 'test/mae<0.9'
+  recexp compare outputs/ --group-by paradigm --markdown results.md --plot plots/
+  recexp compare outputs/ --param trainer.args.max_steps --metric test/pearson --csv runs.csv
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EXAMPLES
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                        help="run dirs or dirs holding them (default: outputs/)")
+    parser.add_argument("--sort", metavar="KEY", help="sort by a column, metric or dotted config key (e.g. test/mae)")
+    parser.add_argument("--desc", action="store_true", help="sort in descending order")
+    parser.add_argument("--where", action="append", default=[], metavar="COND",
+                        help="keep runs with KEY OP VALUE, OP in = != < <= > >= ~ (repeatable; e.g. 'test/mae<0.9')")
+    parser.add_argument("--status", default="all", metavar="STATUS",
+                        help="show only runs with this status: ok, failed, pruned "
+                             "(default: all, the not-ok ones in capitals)")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY",
+                        help="add a column: a dotted config key (e.g. trainer.args.max_steps) or a metric")
+    parser.add_argument("--metric", action="append", default=[], metavar="KEY",
+                        help="add a metric column (e.g. test/pearson); aggregated in --group-by")
+    parser.add_argument("--group-by", metavar="KEYS",
+                        help="aggregate over seeds: mean ± std and n per group (comma-separated keys)")
+    parser.add_argument("--format", choices=["table", "markdown", "csv"], default="table", help="stdout format")
+    parser.add_argument("--csv", type=Path, metavar="FILE", help="also write the table as CSV (raw values)")
+    parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the table as Markdown")
+    parser.add_argument("--plot", type=Path, metavar="DIR", help="write PNG plots into DIR")
+    parser.add_argument("--allow-mixed-data", action="store_true",
+                        help="compare runs whose data fingerprints differ (the fingerprint column shows the mix)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list unreadable run dirs and the errors of runs that are not ok")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m recexp.compare`: the same arguments as `recexp compare`."""
+    parser = argparse.ArgumentParser(prog="python -m recexp.compare", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command; one line on stderr and exit code 2 for a bad path, key, filter or mixed data."""
+    try:
+        return _compare(args)
+    except CompareError as exc:
+        print(f"compare: {exc}", file=sys.stderr)
+        return USAGE_EXIT_CODE
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from recexp.compare import filters, table
+    from recexp.compare.runs import find_runs
+
+    paths = args.paths or [Path("outputs")]
+    found = find_runs(paths)
+    if not found.runs:
+        print(f"compare: no readable run dirs under {', '.join(map(str, paths))}", file=sys.stderr)
+        _report(found, 0, args.verbose)
+        return NOTHING_FOUND_EXIT_CODE
+    frame = table.build_frame(found.runs)
+    if args.status != "all":
+        frame = frame[frame["status"] == args.status]
+    frame = filters.apply_where(frame, [filters.parse_condition(c) for c in args.where])
+    if not args.allow_mixed_data:
+        table.check_same_data(frame)
+    view = _view(frame, args)
+    _emit(view, args)
+    if args.plot:
+        from recexp.compare.plots import write_plots
+
+        try:
+            written = write_plots(frame, args.plot)
+        except OSError as exc:
+            raise CompareError(f"cannot write plots into {args.plot}: {exc.strerror or exc}") from None
+        for path in written:
+            print(f"wrote {path}", file=sys.stderr)
+    _report(found, len(frame), args.verbose, frame)
+    return 0
+
+
+def _view(frame, args: argparse.Namespace):
+    """The per-run table, or the grouped one; sorted when asked."""
+    from recexp.compare import aggregate, filters, table
+
+    if args.group_by:
+        keys = [k.strip() for k in args.group_by.split(",") if k.strip()]
+        if frame["fingerprint"].dropna().nunique() > 1 and "fingerprint" not in keys:
+            keys.append("fingerprint")  # never average over different data
+        view = aggregate.group_runs(frame, keys, [*table.HEADLINE, *args.metric])
+        return filters.sort_frame(view, aggregate.sort_key(view, args.sort), args.desc) if args.sort else view
+    view = filters.sort_frame(frame, args.sort, args.desc) if args.sort else frame
+    return view[table.display_columns(frame, args.param, args.metric)]
+
+
+def _emit(view, args: argparse.Namespace) -> None:
+    from recexp.compare import render
+
+    writers = {"table": render.to_text, "markdown": render.to_markdown, "csv": render.to_csv}
+    sys.stdout.write(writers[args.format](view))
+    for path, writer in ((args.csv, render.to_csv), (args.markdown, render.to_markdown)):
+        if path:
+            _write(path, writer(view))
+            print(f"wrote {path}", file=sys.stderr)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    except OSError as exc:
+        raise CompareError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _report(found, shown: int, verbose: bool, frame=None) -> None:
+    """Counts on stderr; with -v, each unreadable dir with its reason and each not-ok run's error."""
+    line = f"{shown} of {len(found.runs)} runs shown"
+    if frame is not None and len(frame):
+        line += f" ({', '.join(f'{n} {status}' for status, n in frame['status'].value_counts().items())})"
+    if found.unreadable:
+        line += f"; {len(found.unreadable)} unreadable" + ("" if verbose else " (-v lists them)")
+    print(line, file=sys.stderr)
+    if not verbose:
+        return
+    for entry in found.unreadable:
+        print(f"unreadable: {entry.path}: {entry.reason}", file=sys.stderr)
+    if frame is not None:
+        for _, row in frame[frame["status"] != "ok"].iterrows():
+            print(f"{row['status']}: {row['run_dir']}: {row.get('error', '-')}", file=sys.stderr)

@@ -1,0 +1,116 @@
+"""PNG plots (matplotlib, Agg backend): a metric per paradigm with the spread over seeds, one file
+per dataset; reward and valid-MAE curves over training steps for runs with training logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from recexp.compare.runs import Run
+from recexp.compare.table import RUN
+
+METRICS = ("test/mae", "test/rmse")
+
+
+def write_plots(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """All plots for the runs in ``frame``; returns the files written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for (dataset, fingerprint), group in _by_data(frame):
+        name = _slug(dataset if _single_fingerprint(frame, dataset) else f"{dataset}_{fingerprint}")
+        written += _saved(metric_by_paradigm(group, f"{dataset} (data {fingerprint})"), out_dir / f"metrics_{name}.png")
+        written += _saved(training_curves(list(group[RUN]), f"{dataset} (data {fingerprint})"),
+                          out_dir / f"training_{name}.png")
+    return written
+
+
+def metric_by_paradigm(frame: pd.DataFrame, title: str):
+    """One panel per metric: each seed a point, mean ± std as a bar over it; None if nothing to plot."""
+    import matplotlib.pyplot as plt
+
+    ok = frame[frame["status"] == "ok"]
+    metrics = [m for m in METRICS if m in ok.columns and pd.to_numeric(ok[m], errors="coerce").notna().any()]
+    if ok.empty or not metrics:
+        return None
+    order = _paradigm_order(ok, metrics[0])
+    fig, axes = plt.subplots(1, len(metrics), figsize=(max(4.0, 1.2 * len(order)) * len(metrics), 4), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        for x, paradigm in enumerate(order):
+            values = pd.to_numeric(ok.loc[ok["paradigm"] == paradigm, metric], errors="coerce").dropna()
+            jitter = [x + 0.08 * (i - (len(values) - 1) / 2) for i in range(len(values))]
+            ax.scatter(jitter, values, s=18, alpha=0.7, zorder=3)
+            std = values.std(ddof=1) if len(values) > 1 else 0.0
+            ax.errorbar(x, values.mean(), yerr=std, fmt="_", color="black", markersize=18, capsize=6, zorder=4)
+        ax.set_xticks(range(len(order)), [f"{p}\n(n={int((ok['paradigm'] == p).sum())})" for p in order], fontsize=8)
+        ax.set_ylabel(metric)
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle(f"{title}: points = seeds, bar = mean ± std")
+    fig.tight_layout()
+    return fig
+
+
+def training_curves(runs: list[Run], title: str):
+    """Reward (TRL's log history) and valid MAE during training per run; None without logs."""
+    import matplotlib.pyplot as plt
+
+    curves = [(run, _series(run.train_log(), "reward"), _valid_series(run.valid_curve())) for run in runs]
+    curves = [c for c in curves if c[1] or c[2]]
+    if not curves:
+        return None
+    fig, (reward_ax, valid_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    for run, reward, valid in curves:
+        label = f"{run.metrics.get('paradigm')} seed={run.metrics.get('seed')} {run.path.name}"
+        if reward:
+            reward_ax.plot(*zip(*reward), label=label)
+        if valid:
+            valid_ax.plot(*zip(*valid), marker="o", markersize=3, label=label)
+    reward_ax.set(xlabel="step", ylabel="mean reward", title="reward")
+    valid_ax.set(xlabel="step", ylabel="valid MAE (missing -> fallback)", title="valid MAE during training")
+    for ax in (reward_ax, valid_ax):
+        ax.grid(alpha=0.3)
+    reward_ax.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _series(history: list[dict], key: str) -> list[tuple[float, float]]:
+    return [(h["step"], h[key]) for h in history if key in h and "step" in h]
+
+
+def _valid_series(curve: list[dict]) -> list[tuple[float, float]]:
+    key = "mae_fallback" if any("mae_fallback" in c for c in curve) else "mae"
+    return _series(curve, key)
+
+
+def _by_data(frame: pd.DataFrame):
+    keyed = frame.assign(_dataset=frame["dataset"].fillna("?"), _fp=frame["fingerprint"].fillna("none"))
+    for key, group in keyed.groupby(["_dataset", "_fp"], sort=True):
+        yield key, group
+
+
+def _single_fingerprint(frame: pd.DataFrame, dataset: str) -> bool:
+    return frame.loc[frame["dataset"] == dataset, "fingerprint"].dropna().nunique() <= 1
+
+
+def _paradigm_order(frame: pd.DataFrame, metric: str) -> list[str]:
+    means = pd.to_numeric(frame[metric], errors="coerce").groupby(frame["paradigm"]).mean()
+    return list(means.sort_values(na_position="last").index)
+
+
+def _saved(fig, path: Path) -> list[Path]:
+    if fig is None:
+        return []
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(text))

@@ -1,0 +1,213 @@
+"""`recexp compare` on real run dirs (a classic 2-paradigm x 2-seed multirun) plus hand-made ones:
+a GRPO-like run with training logs, a failed run, a corrupt metrics.json, and a run on other data."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from recexp.cli import main as cli_main
+from recexp.compare import main as compare_main
+
+from .conftest import ROOT, run_cli
+
+PNG_MAGIC = b"\x89PNG"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, isolated_cache) -> Path:
+    """root/clean: sweep/ (4 jobs), grpo/, failed/, corrupt/; root/mixed/other: another fingerprint."""
+    root = tmp_path_factory.mktemp("compare")
+    sweep = root / "clean" / "sweep"
+    proc = run_cli("-m", "paradigm=global_mean,bias", "seed=1,2", "logger=none",
+                   f"hydra.sweep.dir={sweep}", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    job = next(sweep.glob("*_bias_synthetic"))
+    _fake_run(job, root / "clean" / "grpo", paradigm="reczero", model="tiny", seed=7,
+              **{"test/mae": 0.65, "test/rmse": 0.9, "test/coverage": 0.98})
+    (root / "clean" / "grpo" / "train_log.json").write_text(json.dumps(
+        [{"step": s, "reward": 1 + s / 100, "rewards/format/mean": 0.9} for s in (5, 10, 15)]))
+    (root / "clean" / "grpo" / "valid_curve.json").write_text(json.dumps(
+        [{"step": s, "mae": 1 - s / 100, "mae_fallback": 1 - s / 100} for s in (5, 10, 15)]))
+    _fake_run(job, root / "clean" / "failed", paradigm="mf", status="failed", error="RuntimeError: boom",
+              drop=("test/mae", "test/rmse", "test/coverage"))
+    _fake_run(job, root / "clean" / "corrupt")
+    (root / "clean" / "corrupt" / "metrics.json").write_text('{"test/mae": 0.5,')
+    _fake_run(job, root / "mixed" / "other", dataset="amazon_music", **{"data/fingerprint": "ab" * 32})
+    for number, status in ((0, "ok"), (1, "pruned")):
+        trial = root / "study" / f"{number}_bias_synthetic"
+        _fake_run(job, trial, status=status, **{"optuna/reported_steps": 2})
+        with (trial / "resolved_config.yaml").open("a") as config:
+            config.write(f"optuna:\n  study_name: s1\n  trial_number: {number}\n  objective: valid/mae\n")
+    (root / "study" / "optuna.db").write_bytes(b"")
+    (root / "study" / "best_trial.yaml").write_text("number: 0\n")
+    return root
+
+
+def _fake_run(source: Path, target: Path, drop: tuple = (), **changes) -> None:
+    target.mkdir(parents=True)
+    shutil.copy(source / "resolved_config.yaml", target)
+    metrics = {k: v for k, v in json.loads((source / "metrics.json").read_text()).items() if k not in drop}
+    (target / "metrics.json").write_text(json.dumps({**metrics, **changes}))
+    if changes.get("paradigm") == "reczero":
+        config = (target / "resolved_config.yaml").read_text()
+        hyper = "args:\n    learning_rate: 0.0002\n    beta: 0.1"
+        (target / "resolved_config.yaml").write_text(config.replace("args: {}", hyper, 1))
+
+
+def _compare(capsys, *args: str) -> tuple[int, str, str]:
+    code = compare_main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _csv(capsys, *args: str) -> pd.DataFrame:
+    code, out, err = _compare(capsys, *args, "--format", "csv")
+    assert code == 0, err
+    return pd.read_csv(io.StringIO(out))
+
+
+def test_table_lists_every_run_and_counts_the_unreadable(runs, capsys):
+    code, out, err = _compare(capsys, runs / "clean")
+    assert code == 0, err
+    header = out.splitlines()[0].split()
+    for column in ("paradigm", "dataset", "model", "lr", "beta", "test/mae", "test/rmse", "test/coverage",
+                   "seed", "fingerprint", "wall_time_s", "status", "run_dir"):
+        assert column in header
+    assert len(out.splitlines()) == 2 + 6 and "FAILED" in out
+    assert "6 of 6 runs shown (5 ok, 1 failed); 1 unreadable" in err and "corrupt" not in err
+
+
+def test_verbose_lists_unreadable_dirs_and_failures(runs, capsys):
+    code, _, err = _compare(capsys, runs / "clean", "-v")
+    assert code == 0
+    assert f"unreadable: {runs / 'clean' / 'corrupt'}: JSONDecodeError" in err
+    assert "failed:" in err and "RuntimeError: boom" in err
+
+
+def test_sort_and_filters(runs, capsys):
+    table = _csv(capsys, runs / "clean", "--sort", "test/mae")
+    maes = table["test/mae"].tolist()
+    assert maes[:5] == sorted(maes[:5]) and pd.isna(maes[5]) and table["paradigm"].iloc[0] == "reczero"
+    desc = _csv(capsys, runs / "clean", "--sort", "test/mae", "--desc")
+    assert desc["paradigm"].iloc[0] == "global_mean"
+    bias = _csv(capsys, runs / "clean", "--where", "paradigm=bias", "--where", "test/mae<0.9", "--sort", "seed")
+    assert bias["paradigm"].tolist() == ["bias", "bias"] and bias["seed"].tolist() == [1, 2]
+    assert len(_csv(capsys, runs / "clean", "--where", "paradigm=*mean", "--where", "seed!=2")) == 1
+    assert len(_csv(capsys, runs / "clean", "--where", "trainer.args.learning_rate>=1e-4")) == 1
+    assert "failed" not in _csv(capsys, runs / "clean", "--status", "ok")["status"].tolist()
+
+
+def test_param_and_metric_add_columns(runs, capsys):
+    table = _csv(capsys, runs / "clean", "--param", "dataset.k_core", "--metric", "valid/mae")
+    assert (table["dataset.k_core"] == 5).all() and "valid/mae" in table.columns
+
+
+def test_bad_key_path_and_condition_are_one_line_exit_2(runs, capsys):
+    for args in ([runs / "clean", "--where", "test/maex<1"], [runs / "absent"],
+                 [runs / "clean", "--where", "paradigm"], [runs / "clean", "--sort", "nope"],
+                 [runs / "clean", "--where", "test/mae<abc"], [runs / "clean", "--where", "paradigm<3"],
+                 [runs / "clean", "--where", "paradigm~("]):
+        code, out, err = _compare(capsys, *args)
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, (args, err)
+    assert "did you mean test/mae" in _compare(capsys, runs / "clean", "--where", "test/maex<1")[2]
+
+
+def test_mixed_fingerprints_are_refused_unless_allowed(runs, capsys):
+    code, out, err = _compare(capsys, runs / "clean", runs / "mixed")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "(6 runs)" in err
+    assert "abababababab (1 run)" in err and "--allow-mixed-data" in err
+    table = _csv(capsys, runs / "clean", runs / "mixed", "--allow-mixed-data")
+    assert table["fingerprint"].nunique() == 2 and len(table) == 7
+    assert len(_csv(capsys, runs / "clean", runs / "mixed", "--where", "dataset=synthetic")) == 6
+
+
+def test_sweep_trials_show_study_trial_and_status(runs, capsys):
+    table = _csv(capsys, runs / "study", "--sort", "trial")
+    assert table["study"].tolist() == ["s1", "s1"] and table["trial"].tolist() == [0, 1]
+    assert table["status"].tolist() == ["ok", "pruned"] and (table["optuna/reported_steps"] == 2).all()
+    code, out, err = _compare(capsys, runs / "study")
+    assert code == 0 and "PRUNED" in out and "(1 ok, 1 pruned)" in err
+    assert _csv(capsys, runs / "study", "--status", "pruned")["trial"].tolist() == [1]
+
+
+def test_group_by_aggregates_over_seeds(runs, capsys):
+    grouped = _csv(capsys, runs / "clean", "--group-by", "paradigm", "--sort", "test/mae")
+    bias = grouped.set_index("paradigm").loc["bias"]
+    assert bias["n"] == 2 and bias["seeds"] == "1,2" and bias["test/mae mean"] > 0
+    assert grouped["paradigm"].iloc[0] == "reczero"
+    assert grouped.set_index("paradigm").loc["mf", "not_ok"] == 1
+    code, out, _ = _compare(capsys, runs / "clean", "--group-by", "paradigm")
+    assert code == 0 and "±" in out
+
+
+def test_csv_and_markdown_exports(runs, capsys, tmp_path):
+    csv_path, md_path = tmp_path / "runs.csv", tmp_path / "out" / "runs.md"
+    code, _, err = _compare(capsys, runs / "clean", "--sort", "test/mae", "--csv", csv_path, "--markdown", md_path)
+    assert code == 0 and f"wrote {csv_path}" in err
+    table = pd.read_csv(csv_path)
+    assert len(table) == 6 and table["paradigm"].iloc[0] == "reczero" and table["test/mae"].iloc[0] == 0.65
+    lines = md_path.read_text().splitlines()
+    assert lines[0].startswith("| paradigm | dataset |") and set(lines[1]) <= set("|-:")
+    assert len(lines) == 8 and "| reczero |" in lines[2] and "0.6500" in lines[2]
+    code, out, _ = _compare(capsys, runs / "clean", "--format", "markdown")
+    assert out.startswith("| paradigm")
+
+
+def test_plots_are_written(runs, capsys, tmp_path):
+    code, _, err = _compare(capsys, runs / "clean", "--plot", tmp_path / "plots")
+    assert code == 0, err
+    for name in ("metrics_synthetic.png", "training_synthetic.png"):
+        data = (tmp_path / "plots" / name).read_bytes()
+        assert data.startswith(PNG_MAGIC) and len(data) > 5000
+
+
+def test_python_m_and_cli_entry_points(runs, capsys):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "recexp.compare", str(runs / "clean"), "--status", "ok"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "bias" in proc.stdout and "reczero" in proc.stdout
+    assert cli_main(["compare", str(runs / "clean"), "--where", "paradigm=bias"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()[2:]] == ["bias", "bias"]
+    with pytest.raises(SystemExit):
+        cli_main(["--help"])
+    assert "compare" in capsys.readouterr().out
+
+
+def test_valid_curve_is_written_and_kept_across_resume(tmp_path):
+    from recexp.trainers.callbacks import ValidEvalCallback
+
+    model = SimpleNamespace(save_pretrained=lambda d: Path(d).mkdir(exist_ok=True))
+    maes = iter([0.9, 0.8, 0.85, 0.7])
+    make = lambda: ValidEvalCallback(lambda m: {"mae_fallback": next(maes), "coverage": 1.0}, 5,  # noqa: E731
+                                     tmp_path / "best", log_fn=lambda values: None)
+    first = make()
+    first._evaluate(5, model), first._evaluate(10, model)
+    resumed = make()  # killed after step 10, resumed from a step-5 checkpoint
+    resumed._evaluate(10, model), resumed._evaluate(15, model)
+    curve = json.loads((tmp_path / "valid_curve.json").read_text())
+    assert [(c["step"], c["mae_fallback"]) for c in curve] == [(5, 0.9), (10, 0.85), (15, 0.7)]
+
+
+def test_tracker_puts_identity_in_summary_and_fingerprint_in_config():
+    from recexp.tracking.tracker import Tracker, identity
+
+    run = SimpleNamespace(summary={}, config=SimpleNamespace(values={}))
+    run.config.update = lambda values, allow_val_change: run.config.values.update(values)
+    tracker = Tracker(run)
+    tracker.summary(identity({"paradigm": {"name": "bias"}, "dataset": {"name": "synthetic"},
+                              "model": {"name": "none"}, "seed": 3}))
+    assert run.summary == {"paradigm": "bias", "dataset": "synthetic", "model": "none", "seed": 3}
+    tracker.summary({"data/fingerprint": "f" * 64, "test/mae": 0.7})
+    assert run.config.values == {"data/fingerprint": "f" * 64} and run.summary["test/mae"] == 0.7
