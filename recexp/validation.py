@@ -78,8 +78,19 @@ def _check_samples(cfg: DictConfig) -> None:
         from recexp.teachers.checks import check_teacher
 
         check_teacher(cfg.teacher)
+        _check_api_key_set(cfg.teacher)
     if method in CHAIN_METHODS and "grpo" in cfg.paradigm.stages:
         raise ConfigError(f"paradigm.stages: samples.method={method} chains several roles; GRPO needs one prompt per interaction")
+
+
+def _check_api_key_set(teacher: DictConfig) -> None:
+    """Fail before any data or model is loaded when the teacher's key variable is unset."""
+    import os
+
+    name = teacher.api_key_env
+    if teacher.backend.value == "openai" and name and not os.environ.get(name):
+        raise ConfigError(f"teacher.api_key_env: the environment variable {name} is not set; "
+                          f"export {name}=... (or teacher.api_key_env=null for a server without a key)")
 
 
 def _check_sft(cfg: DictConfig, stages: list) -> None:

@@ -42,6 +42,8 @@ def test_every_group_option_composes_and_validates(group, option):
         overrides.append("paradigm=mf")  # what a run without an LLM uses
     if group == "trainer" and option == "sft":  # the SFT trainer fills the sft slot
         overrides = ["trainer@sft=sft", "paradigm=distill_exp3rt"]
+    if group == "teacher" and option not in ("none", "heuristic", "hf"):  # key presence: test_recone.py
+        overrides.append("teacher.api_key_env=null")
     if group == "teacher" and option != "none":  # validated where a paradigm uses a teacher
         overrides.append("paradigm=recone")
     if group == "teacher" and option == "openai":

@@ -75,6 +75,7 @@ def test_recone_reuses_samples_from_an_earlier_run(tmp_path):
      "chains several roles"),
     (["paradigm=distill_recsaver", "paradigm.stages=[load_model,sft,evaluate]"], "list teacher_samples before sft"),
     (["paradigm=recone", "teacher=openai"], "teacher.base_url: required"),
+    (["paradigm=recone", "teacher=deepseek"], "teacher.api_key_env: the environment variable DEEPSEEK_API_KEY is not set"),
     (["paradigm=recone", "paradigm.samples.method=bogus"], "paradigm.samples.method"),
 ])
 def test_invalid_teacher_and_sft_configs_fail_in_one_line(tmp_path, overrides, expected):
