@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from recexp.data.context import ContextBuilder
@@ -17,8 +18,6 @@ from recexp.prompts.roles import chain, hint_messages, tagged_text, verdict
 from recexp.rewards import format_ok, parse_rating
 from recexp.teachers.base import TeacherReply, TeacherRequest
 from recexp.teachers.heuristic import MARK, MAX_STRETCH, HeuristicTeacher, rule_rating
-
-import pandas as pd
 
 
 class SpyTeacher(HeuristicTeacher):

@@ -10,12 +10,10 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from omegaconf import OmegaConf
 
-from recexp.paradigms.llm import prompt_settings, set_predictor, template_of
+from recexp.paradigms.llm import set_predictor, template_of
 from recexp.paradigms.state import RunState
 from recexp.paradigms.training import training_args
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from recexp.data import columns as C
 from recexp.data.context import snippet
 
 _TASK = ("You predict the rating (an integer from 1 to 5) that a user will give an item, "
