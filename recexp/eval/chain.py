@@ -2,7 +2,7 @@
 
 Each role's prompt is the shared context plus the earlier roles' outputs (the content of their
 tags); the last role answers in the template and its ``<rate>`` is parsed. An earlier role whose
-answer lacks its tag passes its raw text on and is counted in ``unparsed``."""
+answer lacks its tag passes its raw text on and is named in the ``unparsed_roles`` column."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ class ChainPredictor:
         self.model, self.tokenizer, self.template, self.roles = model, tokenizer, template, roles
         self.prompt_cfg, self.batch_size, self.max_new_tokens = prompt_cfg, batch_size, max_new_tokens
         self.contexts = ContextBuilder(data.processed, snippet_chars=prompt_cfg["snippet_chars"])
-        self.unparsed: dict[str, int] = {}
 
     def prompts(self, rows: np.ndarray) -> tuple[list[str], list[bool]]:
         raise NotImplementedError("a chain of roles has no single prompt per interaction (no GRPO on chains)")
@@ -34,6 +33,7 @@ class ChainPredictor:
         contexts, shortened = self._contexts(table.column("row").to_numpy(), context_message, chain_reserve)
         prior: list[dict[str, str]] = [{} for _ in contexts]
         transcripts: list[list[str]] = [[] for _ in contexts]
+        unparsed: list[list[str]] = [[] for _ in contexts]
         for role in self.roles:
             prompts = [render_prompt_text(role_messages(role, c, p), self.tokenizer) for c, p in zip(contexts, prior)]
             outputs = generate_batched(self.model, self.tokenizer, prompts, batch_size=self.batch_size,
@@ -42,13 +42,15 @@ class ChainPredictor:
                 transcripts[i].append(f"[{role.name}] {text}")
                 if role.tag is not None:
                     content = tagged_text(text, role.tag)
-                    self.unparsed[role.name] = self.unparsed.get(role.name, 0) + (content is None)
+                    if content is None:
+                        unparsed[i].append(role.name)
                     prior[i][role.name] = content if content is not None else text.strip()
         final = [t[-1].split("] ", 1)[1] for t in transcripts]
         preds = [parse_rating(text, self.template.tags) for text in final]
         return pd.DataFrame({
             "pred": np.array([np.nan if p is None else p for p in preds], dtype=np.float64),
             "completion": ["\n".join(t) for t in transcripts], "prompt_shortened": shortened,
+            "unparsed_roles": [",".join(names) for names in unparsed],
         })
 
     def _contexts(self, rows, context_message, chain_reserve) -> tuple[list[str], list[bool]]:

@@ -37,6 +37,8 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
             continue
         frame = _predict(state.predictor, table, split, global_mean)
         metrics = rating_metrics(frame["true"], frame["pred"], frame["fallback"])
+        if "unparsed_roles" in frame:  # a chain of roles: share of answers where a role missed its tag
+            metrics["chain_unparsed"] = float((frame["unparsed_roles"] != "").mean())
         state.metrics.update({f"{prefix}{split}/{k}": v for k, v in metrics.items()})
         log.info("%s%s: mae %.4f rmse %.4f coverage %.3f", prefix, split, metrics["mae"], metrics["rmse"], metrics["coverage"])
         frames.append(frame)

@@ -37,6 +37,8 @@ class SampleJob:
 
     @classmethod
     def build(cls, state, teacher, rows) -> "SampleJob":
+        from tqdm.auto import tqdm
+
         from recexp.data.context import ContextBuilder
         from recexp.paradigms.llm import prompt_settings, template_of
         from recexp.prompts.facts import fact_sheet
@@ -48,7 +50,7 @@ class SampleJob:
         ratings = dict(zip(state.data.split("train").column("row").to_pylist(),
                            state.data.split("train").column("rating").to_pylist()))
         items = []
-        for row in rows:
+        for row in tqdm(rows, desc="teacher_samples: contexts", disable=None):
             ctx = builder.build(int(row))
             facts = {**fact_sheet(ctx, item_reviews_limit=prompt_cfg["item_reviews_limit"]), "template": template.name}
             text, _ = context_message(template, ctx, tokenizer=state.tokenizer, prompt_cfg=prompt_cfg,
