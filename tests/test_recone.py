@@ -85,3 +85,38 @@ def test_invalid_teacher_and_sft_configs_fail_in_one_line(tmp_path, overrides, e
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], proc.stderr
     assert not (tmp_path / "run").exists()
+
+
+def _fake_teacher(payload: dict, number: int):
+    """A four-step answer ending on the rating it is told, else on 3; every 5th call fails once."""
+    import re
+
+    from .teachers.fake_server import completion, last_user_text
+
+    if number % 5 == 0:
+        return 500, "overloaded", {}
+    told = re.search(r"actual rating of this item is (\d)", last_user_text(payload))
+    rating = told.group(1) if told else "3"
+    return completion("<analyze user>User Preference: likes it.</analyze user>\n<analyze item>Item. [pos] good "
+                      f"[neg] none</analyze item>\n<match>Fits.</match>\n<rate>{rating}</rate>")
+
+
+def test_recone_with_an_openai_compatible_teacher_caches_every_reply(tmp_path):
+    from .teachers.fake_server import FakeServer
+
+    with FakeServer(_fake_teacher) as server:
+        teacher = ["teacher=vllm", f"teacher.base_url={server.url}", "teacher.model=fake",
+                   "teacher.backoff_s=0.01", "trainer.args.max_steps=1"]
+        first = _run(tmp_path / "first", "paradigm=recone", *teacher)
+        calls = server.calls
+        second = _run(tmp_path / "second", "paradigm=recone", *teacher)
+    answered = first["recone/teacher_calls"]
+    assert first["recone/teacher_errors"] == 0 and calls > answered  # the 500s were retried
+    assert first["recone/dropped"] == 0  # told the rating, this teacher always complies
+    samples = pd.read_parquet(tmp_path / "first" / "samples.parquet")
+    assert set(samples[samples.kind == "aligned"]["true"]) == {3}  # its unprompted answer is always 3
+    assert 3 not in set(samples[samples.kind == "rationalized"]["true"])
+    assert len(samples[samples.kind == "aligned"]) == first["recone/aligned"] > 0
+    assert server.calls == calls  # the rerun made no call
+    assert second["recone/teacher_cached"] == second["recone/teacher_calls"] == answered
+    assert all(p["model"] == "fake" for p in server.payloads)
