@@ -23,7 +23,7 @@ COLUMNS = ["row", "role", "messages", "completion", "kind", "true"]
 def teacher_samples(state: RunState) -> RunState:
     cfg = state.cfg.paradigm.samples
     if cfg.samples_path:
-        frame = load_samples(Path(cfg.samples_path).expanduser(), cfg.method.value)
+        frame = load_samples(Path(cfg.samples_path).expanduser(), cfg.method.value, _role_names(state))
         state.metrics["samples/reused_from"] = str(cfg.samples_path)
     else:
         frame, counts = make_samples(state)
@@ -62,8 +62,16 @@ def pick_rows(state: RunState, n: int) -> np.ndarray:
     return np.sort(np.random.default_rng(state.cfg.seed).choice(rows, size=n, replace=False))
 
 
-def load_samples(path: Path, method: str) -> pd.DataFrame:
-    """An earlier run's samples.parquet (a run dir works too), checked for the expected columns."""
+def _role_names(state: RunState) -> set[str]:
+    from recexp.paradigms.llm import template_of
+    from recexp.prompts.roles import chain
+
+    return {role.name for role in chain(state.cfg.paradigm.samples.method.value, template_of(state.cfg))}
+
+
+def load_samples(path: Path, method: str, roles: set[str]) -> pd.DataFrame:
+    """An earlier run's samples.parquet (a run dir works too), checked for the expected columns
+    and for roles this method's student plays (samples of another chain would not match)."""
     path = path / "samples.parquet" if path.is_dir() else path
     if not path.is_file():
         raise FileNotFoundError(f"paradigm.samples.samples_path: no samples file at {path}")
@@ -71,6 +79,10 @@ def load_samples(path: Path, method: str) -> pd.DataFrame:
     missing = set(COLUMNS) - set(frame.columns)
     if missing:
         raise ValueError(f"paradigm.samples.samples_path: {path} lacks columns {sorted(missing)}")
+    foreign = set(frame["role"]) - roles
+    if foreign:
+        raise ValueError(f"paradigm.samples.samples_path: {path} has roles {sorted(foreign)}; "
+                         f"samples.method={method} plays {sorted(roles)}")
     log.info("teacher_samples: reusing %d %s examples from %s", len(frame), method, path)
     return frame[COLUMNS]
 
