@@ -63,6 +63,9 @@ def test_recone_reuses_samples_from_an_earlier_run(tmp_path):
     assert "recone/teacher_calls" not in second and first["recone/teacher_calls"] > 0
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "first" / "samples.parquet"),
                                   pd.read_parquet(tmp_path / "second" / "samples.parquet"))
+    other = run_cli(f"hydra.run.dir={tmp_path / 'other'}", *SMALL_SFT, *FAST_SAMPLES, "paradigm=distill_exp3rt",
+                    f"paradigm.samples.samples_path={tmp_path / 'first'}")
+    assert other.returncode != 0 and "holds samples.method=recone examples; this paradigm uses samples.method=exp3rt" in other.stderr
 
 
 @pytest.mark.parametrize("overrides,expected", [

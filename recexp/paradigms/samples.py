@@ -2,7 +2,7 @@
 
 How the examples are made is the paradigm's ``samples.method`` (``recexp/paradigms/sample_methods.py``).
 The examples go to ``<run_dir>/samples.parquet`` (one row per student example: ``row``, ``role``,
-``messages`` as JSON, ``completion``, ``kind``, ``true``) and the counts to metrics under
+``messages`` as JSON, ``completion``, ``kind``, ``true``, ``method``) and the counts to metrics under
 ``<method>/…``. ``samples.samples_path`` reuses an earlier run's file instead of asking the teacher."""
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import pandas as pd
 from recexp.paradigms.state import RunState
 
 log = logging.getLogger(__name__)
-COLUMNS = ["row", "role", "messages", "completion", "kind", "true"]
+COLUMNS = ["row", "role", "messages", "completion", "kind", "true", "method"]
 
 
 def teacher_samples(state: RunState) -> RunState:
     cfg = state.cfg.paradigm.samples
     if cfg.samples_path:
-        frame = load_samples(Path(cfg.samples_path).expanduser(), cfg.method.value, _role_names(state))
+        frame = load_samples(Path(cfg.samples_path).expanduser(), cfg.method.value)
         state.metrics["samples/reused_from"] = str(cfg.samples_path)
     else:
         frame, counts = make_samples(state)
@@ -47,6 +47,7 @@ def make_samples(state: RunState) -> tuple[pd.DataFrame, dict]:
     job = SampleJob.build(state, teacher, pick_rows(state, cfg.paradigm.samples.n_samples))
     log.info("teacher_samples: %s on %d train interactions (teacher=%s)", method, len(job.items), cfg.teacher.name)
     examples, counts = METHODS[method](job)
+    examples = [{**example, "method": method} for example in examples]
     counts = {f"{method}/{k}": v for k, v in counts.items()}
     counts.update(teacher.describe() if teacher is not None else {"teacher/name": "none"})
     _check_failures(counts, method, cfg.paradigm.samples.max_teacher_failure_rate)
@@ -62,16 +63,9 @@ def pick_rows(state: RunState, n: int) -> np.ndarray:
     return np.sort(np.random.default_rng(state.cfg.seed).choice(rows, size=n, replace=False))
 
 
-def _role_names(state: RunState) -> set[str]:
-    from recexp.paradigms.llm import template_of
-    from recexp.prompts.roles import chain
-
-    return {role.name for role in chain(state.cfg.paradigm.samples.method.value, template_of(state.cfg))}
-
-
-def load_samples(path: Path, method: str, roles: set[str]) -> pd.DataFrame:
+def load_samples(path: Path, method: str) -> pd.DataFrame:
     """An earlier run's samples.parquet (a run dir works too), checked for the expected columns
-    and for roles this method's student plays (samples of another chain would not match)."""
+    and made by the same method (another method's examples would not match this student's roles)."""
     path = path / "samples.parquet" if path.is_dir() else path
     if not path.is_file():
         raise FileNotFoundError(f"paradigm.samples.samples_path: no samples file at {path}")
@@ -79,10 +73,10 @@ def load_samples(path: Path, method: str, roles: set[str]) -> pd.DataFrame:
     missing = set(COLUMNS) - set(frame.columns)
     if missing:
         raise ValueError(f"paradigm.samples.samples_path: {path} lacks columns {sorted(missing)}")
-    foreign = set(frame["role"]) - roles
-    if foreign:
-        raise ValueError(f"paradigm.samples.samples_path: {path} has roles {sorted(foreign)}; "
-                         f"samples.method={method} plays {sorted(roles)}")
+    made_by = sorted(set(frame["method"]))
+    if made_by != [method]:
+        raise ValueError(f"paradigm.samples.samples_path: {path} holds samples.method={','.join(made_by)} "
+                         f"examples; this paradigm uses samples.method={method}")
     log.info("teacher_samples: reusing %d %s examples from %s", len(frame), method, path)
     return frame[COLUMNS]
 
