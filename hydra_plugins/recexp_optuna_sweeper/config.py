@@ -75,6 +75,17 @@ class HyperbandPrunerConf:
 
 
 @dataclass
+class ThresholdPrunerConf:
+    """Prunes a trial whose intermediate value leaves [lower, upper] (e.g. a diverged valid MAE)."""
+
+    _target_: str = "optuna.pruners.ThresholdPruner"
+    lower: Optional[float] = None
+    upper: Optional[float] = None
+    n_warmup_steps: int = 0
+    interval_steps: int = 1
+
+
+@dataclass
 class RecexpOptunaSweeperConf:
     defaults: List[Any] = field(default_factory=lambda: ["_self_", {"sampler": "tpe"}, {"pruner": "nop"}])
     _target_: str = "hydra_plugins.recexp_optuna_sweeper.sweeper.RecexpOptunaSweeper"
@@ -86,9 +97,9 @@ class RecexpOptunaSweeperConf:
     study_name: str = "recexp"
     # Stable per study name, so re-running the same command resumes; any SQLAlchemy URL works.
     storage: Optional[str] = "sqlite:///outputs/sweeps/${hydra.sweeper.study_name}/optuna.db"
-    n_trials: int = 20  # study-wide COMPLETE + PRUNED trials, summed over every worker and resume
+    n_trials: int = 20  # study-wide COMPLETE + PRUNED trials over all workers and resumes (grid: every point once)
     n_jobs: int = 2  # trials per launcher batch (run in parallel by joblib / submitit)
-    max_failure_rate: float = 0.0  # stop when failed / finished trials of this sweep exceeds it
+    max_failure_rate: float = 0.0  # stop when failed trials of this sweep > max_failure_rate x n_trials
     heartbeat_interval: int = 60  # seconds; a RUNNING trial silent for 2x this is failed and re-queued
     params: Optional[Dict[str, str]] = None
 
@@ -99,7 +110,8 @@ def register() -> None:
     for name, node in {"tpe": TPESamplerConf, "random": RandomSamplerConf, "grid": GridSamplerConf,
                        "cmaes": CmaEsSamplerConf, "nsgaii": NSGAIISamplerConf}.items():
         store.store(group="hydra/sweeper/sampler", name=name, node=node, provider=PROVIDER)
-    for name, node in {"nop": NopPrunerConf, "median": MedianPrunerConf, "hyperband": HyperbandPrunerConf}.items():
+    for name, node in {"nop": NopPrunerConf, "median": MedianPrunerConf, "hyperband": HyperbandPrunerConf,
+                       "threshold": ThresholdPrunerConf}.items():
         store.store(group="hydra/sweeper/pruner", name=name, node=node, provider=PROVIDER)
 
 

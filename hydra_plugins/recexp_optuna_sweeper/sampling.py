@@ -2,7 +2,8 @@
 
 A seeded sampler is re-created for every trial with seed ``seed + trial.number``: a sweep is
 reproducible trial by trial, and several workers on one study (or a resumed sweep) never replay
-the same random sequence, since trial numbers are unique across the study."""
+the same random sequence, since trial numbers are unique across the study. (The grid sampler
+keeps one seed: it fixes the order of the grid points, and the storage keeps workers apart.)"""
 
 from typing import Any, Callable
 
@@ -17,11 +18,13 @@ from recexp.errors import ConfigError
 def make_sampler(cfg: DictConfig, grid: Callable[[], dict]) -> BaseSampler:
     """The sampler of ``hydra.sweeper.sampler``; a GridSampler gets ``grid()`` as its search space."""
     spec = _spec(cfg, "sampler")
-    if spec["_target_"].rsplit(".", 1)[-1] == "GridSampler":
+    is_grid = spec["_target_"].rsplit(".", 1)[-1] == "GridSampler"
+    if is_grid:
         spec["search_space"] = grid()
     seed = spec.pop("seed", None)
     build = lambda s: _instantiate({**spec, **({} if s is None else {"seed": s})}, "sampler")  # noqa: E731
-    return TrialSeededSampler(build, seed)
+    # the grid's seed fixes its point order (grid ids), so it must stay the same for every trial
+    return TrialSeededSampler(build, seed, per_trial=not is_grid)
 
 
 def make_pruner(spec: dict | None) -> optuna.pruners.BasePruner:
@@ -53,8 +56,8 @@ def _instantiate(spec: dict, what: str) -> Any:
 class TrialSeededSampler(BaseSampler):
     """Delegates to a sampler re-created with seed ``seed + trial.number`` before each trial."""
 
-    def __init__(self, build: Callable[[int | None], BaseSampler], seed: int | None) -> None:
-        self._build, self._seed = build, seed
+    def __init__(self, build: Callable[[int | None], BaseSampler], seed: int | None, per_trial: bool = True) -> None:
+        self._build, self._seed, self._per_trial = build, seed, per_trial
         self._inner = build(seed)
 
     @property
@@ -62,7 +65,7 @@ class TrialSeededSampler(BaseSampler):
         return self._inner
 
     def before_trial(self, study, trial) -> None:
-        if self._seed is not None:
+        if self._seed is not None and self._per_trial:
             self._inner = self._build(self._seed + trial.number)
         self._inner.before_trial(study, trial)
 

@@ -6,6 +6,7 @@ twice that is failed and re-queued with the same params (``RetryHeartbeatStaleTr
 a resumed study ends with exactly ``n_trials`` finished trials."""
 
 import threading
+import time
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -36,12 +37,27 @@ def open_storage(url: str, heartbeat_interval: int | None = None) -> RDBStorage:
     if url.startswith(SQLITE):
         Path(url[len(SQLITE):]).parent.mkdir(parents=True, exist_ok=True)
     engine_kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
-    heartbeat = {} if heartbeat_interval is None else {
-        "heartbeat_interval": heartbeat_interval, "grace_period": 2 * heartbeat_interval,
-        "heartbeat_stale_trial_callback": RetryHeartbeatStaleTrialCallback()}
     with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna since 2.9
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return RDBStorage(url, engine_kwargs=engine_kwargs, **heartbeat)
+        heartbeat = {} if heartbeat_interval is None else {
+            "heartbeat_interval": heartbeat_interval, "grace_period": 2 * heartbeat_interval,
+            "heartbeat_stale_trial_callback": RetryHeartbeatStaleTrialCallback()}
+        return _create_storage(url, engine_kwargs, heartbeat)
+
+
+def _create_storage(url: str, engine_kwargs: dict, heartbeat: dict, attempts: int = 5) -> RDBStorage:
+    """RDBStorage, retried when another worker is creating the same schema at this moment
+    (PostgreSQL reports the race as a duplicate type or table)."""
+    import sqlalchemy.exc
+
+    for attempt in range(attempts):
+        try:
+            return RDBStorage(url, engine_kwargs=engine_kwargs, **heartbeat)
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1 + attempt)
+    raise AssertionError("unreachable")
 
 
 def fail_stale_trials(study: optuna.Study) -> None:

@@ -7,6 +7,7 @@ SLURM node) can reconnect to its trial to report intermediate valid metrics and 
 ``{"status": "ok" | "pruned", "metrics": {...}, "run_dir": ...}`` (recexp.sweeps.trial.run_trial)."""
 
 import logging
+import math
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -38,8 +39,7 @@ class RecexpOptunaSweeper(Sweeper):
                  study_name: str, storage: str | None, n_trials: int, n_jobs: int, max_failure_rate: float,
                  heartbeat_interval: int, params: DictConfig | None) -> None:
         self.sampler_cfg, self.pruner_cfg = sampler, pruner
-        self.objectives = list(objectives)
-        self.directions = _directions(direction, self.objectives)
+        self.objectives, self.direction = list(objectives), direction
         self.study_name, self.storage_url = study_name, storage
         self.n_trials, self.n_jobs = n_trials, n_jobs
         self.max_failure_rate, self.heartbeat_interval = max_failure_rate, heartbeat_interval
@@ -54,15 +54,17 @@ class RecexpOptunaSweeper(Sweeper):
             hydra_context=hydra_context, task_function=task_function, config=config)
 
     def sweep(self, arguments: list[str]) -> list[JobReturn]:
+        self.directions = _directions(self.direction, self.objectives)
         space = parse_search_space(self.params, arguments, self._is_new_key)
         pruner = sampling.pruner_spec(self.pruner_cfg)
         self._check(pruner)
         url = absolute_url(self.storage_url)
-        storage = open_storage(url, self.heartbeat_interval)
+        storage = self._storage = open_storage(url, self.heartbeat_interval)
         study = open_study(self.study_name, storage, self.directions,
                            sampling.make_sampler(self.sampler_cfg, space.grid), sampling.make_pruner(pruner))
         study.set_user_attr(PRUNER_ATTR, pruner)
-        n_trials = self._target(study, space)
+        self._grid = isinstance(study.sampler.inner, optuna.samplers.GridSampler)
+        n_trials = self._target(space)
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         log.info("study %s (%s): %d/%d trials finished; storage %s", self.study_name, ", ".join(self.directions),
@@ -84,7 +86,7 @@ class RecexpOptunaSweeper(Sweeper):
         while True:
             fail_stale_trials(study)  # trials of a killed sweep: FAIL + re-queued
             counts = state_counts(study)
-            done = finished(counts)
+            done = finished(counts) + (counts[TrialState.FAIL] if self._grid else 0)  # no grid point twice
             if done >= n_trials:
                 return None
             free = n_trials - done - counts[TrialState.RUNNING]
@@ -101,6 +103,7 @@ class RecexpOptunaSweeper(Sweeper):
         batch = []
         for _ in range(k):
             trial = study.ask(space.distributions)
+            self._storage.record_heartbeat(trial._trial_id)  # from now on a dead sweep leaves it stale
             if is_surplus(study, trial, n_trials):  # another worker took the last slot at the same time
                 trial.set_user_attr("recexp/surplus", True)
                 study.tell(trial, state=TrialState.FAIL)
@@ -113,6 +116,11 @@ class RecexpOptunaSweeper(Sweeper):
         overrides = [self._overrides(trial, url, space) for trial in batch]
         for trial, lines in zip(batch, overrides):
             log.info("trial %d: %s", trial.number, " ".join(lines[: len(trial.params)]))
+        composable = [self._composes(study, trial, lines) for trial, lines in zip(batch, overrides)]
+        batch = [t for t, ok in zip(batch, composable) if ok]
+        overrides = [o for o, ok in zip(overrides, composable) if ok]
+        if not batch:
+            return []
         with Heartbeat(storage, [t._trial_id for t in batch], self.heartbeat_interval):
             returns = self.launcher.launch(overrides, initial_job_idx=batch[0].number)
         for trial, job in zip(batch, returns):
@@ -129,22 +137,34 @@ class RecexpOptunaSweeper(Sweeper):
             f"logger.group={format_value(self.study_name)}", "logger.job_type=trial",
             f"hydra.sweep.subdir={format_value(subdir)}"]
 
+    def _composes(self, study: optuna.Study, trial: optuna.Trial, overrides: list[str]) -> bool:
+        """Compose the trial's config here first: a launcher (in this process or on a cluster)
+        would otherwise fail the whole batch on one config that does not compose."""
+        try:
+            self.hydra_context.config_loader.load_sweep_config(self.config, list(overrides))
+        except Exception as exc:
+            self._fail(study, trial, exc)
+            return False
+        return True
+
     def _tell(self, study: optuna.Study, trial: optuna.Trial, job: JobReturn) -> None:
-        self.told += 1
         try:
             result = job.return_value
             state, values = _outcome(result, self.objectives)
         except Exception as exc:  # the job raised, or returned no usable objective
-            self.failed += 1
-            trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:500])
-            study.tell(trial, state=TrialState.FAIL)
-            log.warning("trial %d failed: %s: %s", trial.number, type(exc).__name__, exc)
+            self._fail(study, trial, exc)
             return
+        self.told += 1
         trial.set_user_attr("run_dir", str(result.get("run_dir")))
         frozen = study.tell(trial, values, state=state)
-        if frozen.state == TrialState.FAIL:  # e.g. a NaN objective
-            self.failed += 1
         log.info("trial %d: %s %s", trial.number, frozen.state.name, values if values is not None else "")
+
+    def _fail(self, study: optuna.Study, trial: optuna.Trial, exc: BaseException) -> None:
+        self.told += 1
+        self.failed += 1
+        trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:500])
+        study.tell(trial, state=TrialState.FAIL)
+        log.warning("trial %d failed: %s: %s", trial.number, type(exc).__name__, exc)
 
     # --- checks ----------------------------------------------------------------------------
 
@@ -163,9 +183,9 @@ class RecexpOptunaSweeper(Sweeper):
         if self.n_trials < 1 or self.n_jobs < 1:
             raise ConfigError("hydra.sweeper.n_trials and hydra.sweeper.n_jobs: must be >= 1")
 
-    def _target(self, study: optuna.Study, space: SearchSpace) -> int:
+    def _target(self, space: SearchSpace) -> int:
         """n_trials, capped at the grid size for the grid sampler."""
-        if isinstance(study.sampler, sampling.TrialSeededSampler) and isinstance(study.sampler.inner, optuna.samplers.GridSampler):
+        if self._grid:
             size = 1
             for values in space.grid().values():
                 size *= len(values)
@@ -175,9 +195,12 @@ class RecexpOptunaSweeper(Sweeper):
         return self.n_trials
 
     def _check_failures(self, n_trials: int) -> None:
-        if self.told and (self.failed / self.told > self.max_failure_rate or self.failed >= n_trials):
-            raise SweepFailed(f"{self.failed} of {self.told} trials failed, more than "
-                              f"hydra.sweeper.max_failure_rate={self.max_failure_rate}; see each trial's run.log")
+        """Failure rate = failed trials of this sweep / n_trials (not / trials so far: one early
+        failure must not stop a long sweep)."""
+        if self.failed > self.max_failure_rate * n_trials:
+            raise SweepFailed(f"{self.failed} trials failed (of {self.told} run); hydra.sweeper.max_failure_rate="
+                              f"{self.max_failure_rate} allows {self.max_failure_rate * n_trials:g} of n_trials={n_trials};"
+                              " see each trial's run.log and the trial's 'error' user attr")
 
 
 def _directions(direction: Any, objectives: list[str]) -> list[str]:
@@ -201,4 +224,7 @@ def _outcome(result: Any, objectives: list[str]) -> tuple[TrialState, list[float
     missing = [k for k in objectives if k not in result["metrics"]]
     if missing:
         raise KeyError(f"objective(s) {missing} not in the job's metrics.json")
-    return TrialState.COMPLETE, [float(result["metrics"][k]) for k in objectives]
+    values = [float(result["metrics"][k]) for k in objectives]
+    if not all(math.isfinite(v) for v in values):  # e.g. valid/mae with coverage 0
+        raise ValueError(f"objective values {dict(zip(objectives, values))} are not finite")
+    return TrialState.COMPLETE, values
