@@ -69,3 +69,13 @@ def test_sweep_config_errors_are_one_line(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip() == ("config error: hydra.sweeper.direction: 1 direction(s) for 2 objective(s) "
                                    "['valid/mae', 'valid/rmse']; give one per objective")
+
+
+def test_joblib_launcher_runs_trials_in_worker_processes(tmp_path):
+    proc = run_cli(*sweep_args(tmp_path, "jl", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "hydra.sweeper.n_jobs=2",
+                               "hydra.sweeper.n_trials=2", *CLASSIC, LR))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Joblib.Parallel(n_jobs=2" in proc.stderr + proc.stdout
+    trials = study(tmp_path, "jl").trials
+    assert [t.state.name for t in trials] == ["COMPLETE", "COMPLETE"]
+    assert {metrics(t.user_attrs["run_dir"])["optuna/trial_number"] for t in trials} == {0, 1}
