@@ -101,7 +101,10 @@ class RecexpOptunaSweeperConf:
     n_jobs: int = 2  # trials per launcher batch (run in parallel by joblib / submitit)
     max_failure_rate: float = 0.0  # stop when failed trials of this sweep > max_failure_rate x n_trials
     heartbeat_interval: int = 60  # seconds; a RUNNING trial silent for 2x this is failed and re-queued
-    params: Optional[Dict[str, str]] = None
+    # config key -> search syntax; nested keys are flattened, so from the command line both
+    # 'hydra.sweeper.params={trainer.args.epsilon:"interval(0.1,0.3)"}' style YAML and
+    # '+hydra.sweeper.params.trainer.args.epsilon="interval(0.1,0.3)"' work (or simply 'trainer.args.epsilon=interval(0.1,0.3)')
+    params: Dict[str, Any] = field(default_factory=dict)
 
 
 def register() -> None:

@@ -41,7 +41,7 @@ def parse_search_space(params: dict[str, str] | None, arguments: list[str], is_n
     """Sweeps among ``params`` and ``arguments`` become distributions; the rest stay fixed overrides.
     ``is_new_key(key)`` says whether a param key is absent from the config (then it is added with '+')."""
     parser = OverridesParser.create()
-    lines = [f"{key}={value}" for key, value in (params or {}).items()] + list(arguments)
+    lines = [f"{key}={value}" for key, value in flatten(params or {}).items()] + list(arguments)
     distributions, keys, fixed = {}, {}, []
     for override in parser.parse_overrides(lines):
         if not override.is_sweep_override():
@@ -55,6 +55,17 @@ def parse_search_space(params: dict[str, str] | None, arguments: list[str], is_n
         raise ConfigError("hydra.sweeper.params: nothing to search; give e.g. "
                           "'hydra.sweeper.params.trainer.args.learning_rate=tag(log, interval(1e-5, 1e-3))'")
     return SearchSpace(distributions, keys, fixed)
+
+
+def flatten(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"trainer": {"args": {"beta": "interval(0,1)"}}}`` -> ``{"trainer.args.beta": "interval(0,1)"}``."""
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def to_distribution(override: Override) -> BaseDistribution:

@@ -66,3 +66,10 @@ def test_launcher_presets_compose():
     assert _compose("hydra/launcher=joblib").hydra.launcher._target_.endswith("JoblibLauncher")
     slurm = _compose("hydra/launcher=slurm_gpu").hydra.launcher
     assert slurm._target_.endswith("SlurmLauncher") and slurm.gpus_per_node == 1
+
+
+def test_params_added_from_the_command_line_are_flattened():
+    cfg = _compose("sweep=grpo", '+hydra.sweeper.params.trainer.args.epsilon="interval(0.1,0.3)"')
+    space = parse_search_space(OmegaConf.to_container(cfg.hydra.sweeper.params), [], lambda key: key.endswith("epsilon"))
+    assert space.distributions["trainer.args.epsilon"].high == 0.3
+    assert space.overrides({"trainer.args.epsilon": 0.2}) == ["+trainer.args.epsilon=0.2"]
