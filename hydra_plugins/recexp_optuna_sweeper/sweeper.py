@@ -1,10 +1,16 @@
 """``RecexpOptunaSweeper``: ask trials, launch them through Hydra's launcher, tell the results.
 
-Each trial is one Hydra job. It gets the sampled params as overrides, plus ``optuna={storage,
-study_name, trial_id, trial_number, objective}`` so the job (in this process, a joblib worker or a
-SLURM node) can reconnect to its trial to report intermediate valid metrics and be pruned, and
-``logger.group=<study> logger.job_type=trial`` so its W&B run is grouped by study. The job returns
-``{"status": "ok" | "pruned", "metrics": {...}, "run_dir": ...}`` (recexp.sweeps.trial.run_trial)."""
+Each trial is one Hydra job. It gets the sampled params as overrides, plus ``optuna.storage``,
+``optuna.study_name``, ``optuna.trial_id``, ``optuna.trial_number`` and ``optuna.objective`` so the
+job (in this process, a joblib worker or a SLURM node) can reconnect to its trial to report
+intermediate valid metrics and be pruned, ``logger.group=<study> logger.job_type=trial`` so its W&B
+run is grouped by study, and ``hydra.sweep.subdir`` with ``${hydra.job.num}`` replaced by the trial
+number. The job returns ``{"status": "ok" | "pruned", "metrics": {...}, "run_dir": ...}``
+(recexp.sweeps.trial.run_trial); a job that raises is a FAIL trial.
+
+The loop: fail (and re-queue) stale trials, count, ask up to ``n_jobs`` trials into the free slots,
+launch them as one batch while a heartbeat thread keeps them alive, tell, check the failure
+budget; stop at ``n_trials`` finished trials; write the study report."""
 
 import logging
 import math

@@ -16,6 +16,8 @@ from typing import Any, Callable
 import optuna
 from omegaconf import DictConfig
 
+from recexp.errors import ConfigError
+
 log = logging.getLogger(__name__)
 PRUNER_ATTR = "recexp/pruner"  # written by the sweeper: the pruner config (_target_ + kwargs)
 
@@ -60,6 +62,13 @@ def trial_reporter(cfg: DictConfig) -> Callable[[int, dict], None] | None:
 
 
 def _report(trial: optuna.Trial, metric: str, step: int, metrics: dict) -> None:
+    """Report the objective's metric of this valid evaluation; prune when the study says so."""
+    if metric not in metrics:  # e.g. valid/mean_completion_tokens: only the final evaluation has it
+        if isinstance(trial.study.pruner, optuna.pruners.NopPruner):
+            return
+        known = ", ".join(sorted(k for k in metrics if "/" not in k))
+        raise ConfigError(f"optuna.objective: valid/{metric} is not computed by the evaluation during training "
+                          f"(it has {known}); pruning needs one of those, or hydra/sweeper/pruner=nop")
     value = float(metrics[metric])
     trial.report(value, step)
     if trial.should_prune():
