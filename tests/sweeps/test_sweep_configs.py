@@ -73,3 +73,10 @@ def test_params_added_from_the_command_line_are_flattened():
     space = parse_search_space(OmegaConf.to_container(cfg.hydra.sweeper.params), [], lambda key: key.endswith("epsilon"))
     assert space.distributions["trainer.args.epsilon"].high == 0.3
     assert space.overrides({"trainer.args.epsilon": 0.2}) == ["+trainer.args.epsilon=0.2"]
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "random", "grid", "cmaes", "nsgaii"])
+@pytest.mark.parametrize("pruner", ["nop", "median", "hyperband", "threshold"])
+def test_presets_take_any_sampler_and_pruner(sampler, pruner):
+    sweeper = _compose("sweep=grpo", f"hydra/sweeper/sampler={sampler}", f"hydra/sweeper/pruner={pruner}").hydra.sweeper
+    assert sweeper.sampler.seed == 42 and sweeper.pruner._target_.startswith("optuna.pruners.")
