@@ -29,8 +29,8 @@ SMALL = [
     "model.tiny.warmup_samples=800", "model.tiny.warmup_steps=150", "model.tiny.vocab_size=1024",
     "dataset.synthetic.n_users=60", "dataset.synthetic.n_items=50", "model.max_prompt_tokens=256",
     "trainer.args.per_device_train_batch_size=8", "trainer.args.num_generations=4",
-    "trainer.args.max_completion_length=64", "trainer.args.save_strategy=no", "trainer.args.logging_steps=1",
-    "trainer.max_train_prompts=64", "trainer.valid_eval_samples=16", "eval.max_new_tokens=64",
+    "trainer.args.max_completion_length=128", "trainer.args.save_strategy=no", "trainer.args.logging_steps=1",
+    "trainer.max_train_prompts=64", "trainer.valid_eval_samples=16", "eval.max_new_tokens=128",
     "paradigm.stages=[load_model,grpo,evaluate]",
 ]
 SPACE = ["trainer.args.learning_rate=tag(log, interval(1e-5, 3e-3))", "trainer.args.beta=interval(0.0, 0.2)",

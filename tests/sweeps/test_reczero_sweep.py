@@ -3,6 +3,10 @@ GRPO, the study keeps the best trial, and a pruned trial ends as PRUNED with sta
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
 from ..conftest import run_cli
 from ..test_reczero import SMALL_RUN, SMALL_TINY
 from .helpers import best_trial, metrics, study, sweep_args
@@ -32,6 +36,9 @@ def test_grpo_sweep_reports_prunes_and_keeps_the_best(tmp_path):
     assert set(best["params"]) == {f"trainer.args.{k}" for k in (
         "learning_rate", "beta", "num_generations", "temperature", "loss_type", "scale_rewards")}
     assert list((tmp_path / "grpo").glob("wandb/offline-run-*"))  # the study's own W&B run
+    logger = yaml.safe_load((Path(best["run_dir"]) / "resolved_config.yaml").read_text())["logger"]
+    assert (logger["group"], logger["job_type"]) == ("grpo", "trial")  # W&B runs grouped by study
+    assert list(Path(best["run_dir"]).glob("wandb/offline-run-*"))
 
     # a pruner that stops every trial at its first report
     proc = run_cli(*sweep_args(tmp_path, "pruned", "hydra.sweeper.n_trials=1", "hydra/sweeper/pruner=threshold",

@@ -80,3 +80,25 @@ def test_params_added_from_the_command_line_are_flattened():
 def test_presets_take_any_sampler_and_pruner(sampler, pruner):
     sweeper = _compose("sweep=grpo", f"hydra/sweeper/sampler={sampler}", f"hydra/sweeper/pruner={pruner}").hydra.sweeper
     assert sweeper.sampler.seed == 42 and sweeper.pruner._target_.startswith("optuna.pruners.")
+
+
+@pytest.mark.parametrize("pruner", ["nop", "median", "hyperband", "threshold"])
+def test_pruner_presets_build(pruner):
+    from hydra_plugins.recexp_optuna_sweeper.sampling import make_pruner, pruner_spec
+
+    cfg = _compose("sweep=grpo", f"hydra/sweeper/pruner={pruner}", "hydra.sweeper.pruner.upper=1.5"
+                   if pruner == "threshold" else "hydra.sweeper.n_jobs=1").hydra.sweeper.pruner
+    assert type(make_pruner(pruner_spec(cfg))).__name__.lower().startswith(pruner)
+
+
+def test_seeded_sampler_is_reproducible_per_trial_and_differs_between_trials():
+    import optuna
+    from hydra_plugins.recexp_optuna_sweeper.sampling import make_sampler
+
+    def draws():
+        study = optuna.create_study(sampler=make_sampler(_compose("sweep=grpo", "hydra/sweeper/sampler=random")
+                                                         .hydra.sweeper.sampler, dict))
+        return [study.ask({"x": optuna.distributions.FloatDistribution(0, 1)}).params["x"] for _ in range(3)]
+
+    first = draws()
+    assert first == draws() and len(set(first)) == 3
