@@ -9,7 +9,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 import recexp.config  # noqa: F401  (registers the schema)
-from hydra_plugins.recexp_optuna_sweeper.search_space import format_value, parse_search_space
+from hydra_plugins.recexp_optuna_sweeper._search_space import format_value, parse_search_space
 from recexp.trainers.args import check_grpo_batching
 from recexp.validation import validate
 
@@ -84,7 +84,7 @@ def test_presets_take_any_sampler_and_pruner(sampler, pruner):
 
 @pytest.mark.parametrize("pruner", ["nop", "median", "hyperband", "threshold"])
 def test_pruner_presets_build(pruner):
-    from hydra_plugins.recexp_optuna_sweeper.sampling import make_pruner, pruner_spec
+    from hydra_plugins.recexp_optuna_sweeper._sampling import make_pruner, pruner_spec
 
     cfg = _compose("sweep=grpo", f"hydra/sweeper/pruner={pruner}", "hydra.sweeper.pruner.upper=1.5"
                    if pruner == "threshold" else "hydra.sweeper.n_jobs=1").hydra.sweeper.pruner
@@ -93,7 +93,7 @@ def test_pruner_presets_build(pruner):
 
 def test_seeded_sampler_is_reproducible_per_trial_and_differs_between_trials():
     import optuna
-    from hydra_plugins.recexp_optuna_sweeper.sampling import make_sampler
+    from hydra_plugins.recexp_optuna_sweeper._sampling import make_sampler
 
     def draws():
         study = optuna.create_study(sampler=make_sampler(_compose("sweep=grpo", "hydra/sweeper/sampler=random")
