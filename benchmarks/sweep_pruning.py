@@ -1,14 +1,16 @@
 """The same Optuna study of small RecZero GRPO runs with and without a pruner.
 
-    python benchmarks/sweep_pruning.py [--trials 12] [--max-steps 8] [--eval-every 2] [--out DIR]
+    python benchmarks/sweep_pruning.py [--trials 12] [--max-steps 8] [--eval-every 2] [--arms unpruned,median,percentile] [--out DIR]
 
 Both arms are `python run.py -m hydra/sweeper=recexp_optuna ...` with the same TPE sampler and
 seed, the same search space (learning rate, beta, temperature), the tiny model on small synthetic
 data and the valid metric (valid/mae_fallback on a fixed valid subset) evaluated every
---eval-every GRPO steps. One arm has no pruner; the other a MedianPruner that stops a trial whose
-valid metric is worse than the median of earlier trials at the same step. Prints, per arm, the
-GRPO steps spent over all trials, the wall time and the best valid MAE reached (goal: pruning
-spends <= half the steps, with a best value within noise of the unpruned one).
+--eval-every GRPO steps. One arm has no pruner; `median` stops a trial whose valid metric is worse
+than the median of earlier trials at the same step, `percentile` one outside their best 25 %.
+Prints, per arm, the GRPO steps spent over all trials, the summed trial time and the best valid
+MAE reached (goal: pruning spends <= half the steps, with a best value within noise of the
+unpruned one). The arms share one storage in --out: re-running with the same --out reuses the
+studies already finished (the sweeper resumes them) and runs only what is missing.
 """
 
 from __future__ import annotations
@@ -37,10 +39,13 @@ SPACE = ["trainer.args.learning_rate=tag(log, interval(1e-5, 3e-3))", "trainer.a
          "trainer.args.temperature=interval(0.5, 1.2)"]
 PRUNERS = {"unpruned": ["hydra/sweeper/pruner=nop"],
            "median": ["hydra/sweeper/pruner=median", "hydra.sweeper.pruner.n_startup_trials=3",
-                      "hydra.sweeper.pruner.n_warmup_steps=2"]}
+                      "hydra.sweeper.pruner.n_warmup_steps=2"],
+           "percentile": ["hydra/sweeper/pruner=percentile", "hydra.sweeper.pruner.percentile=25",
+                          "hydra.sweeper.pruner.n_startup_trials=3", "hydra.sweeper.pruner.n_warmup_steps=2"]}
 
 
-def run_arm(name: str, args: argparse.Namespace, storage: str) -> float:
+def run_arm(name: str, args: argparse.Namespace, storage: str) -> None:
+    """Run one arm's study (a finished study in the same storage is reused: the sweeper resumes it)."""
     command = [sys.executable, str(ROOT / "run.py"), "-m", "hydra/sweeper=recexp_optuna",
                f"hydra.sweeper.study_name={name}", f"hydra.sweeper.storage={storage}",
                f"hydra.sweep.dir={args.out / name}", f"hydra.sweeper.n_trials={args.trials}", "hydra.sweeper.n_jobs=1",
@@ -48,10 +53,12 @@ def run_arm(name: str, args: argparse.Namespace, storage: str) -> float:
                f"hydra.sweeper.sampler.seed={args.seed}", "hydra.sweeper.sampler.n_startup_trials=4",
                f"trainer.args.max_steps={args.max_steps}", f"trainer.valid_eval_steps={args.eval_every}",
                *SMALL, *SPACE, *PRUNERS[name]]
-    started = time.perf_counter()
-    with open(args.out / f"{name}.log", "w") as log:
+    with open(args.out / f"{name}.log", "a") as log:
         subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=True)
-    return time.perf_counter() - started
+
+
+def trial_seconds(trial: optuna.trial.FrozenTrial) -> float:
+    return (trial.datetime_complete - trial.datetime_start).total_seconds()
 
 
 def steps_spent(trial: optuna.trial.FrozenTrial, max_steps: int) -> int:
@@ -67,6 +74,7 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=8)
     parser.add_argument("--eval-every", type=int, default=2)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--arms", default="unpruned,median,percentile", help="comma-separated: " + ", ".join(PRUNERS))
     parser.add_argument("--out", type=Path, default=ROOT / "outputs" / "benchmarks" / time.strftime("sweep_pruning_%Y%m%d_%H%M%S"))
     args = parser.parse_args()
     args.out = args.out.resolve()
@@ -74,18 +82,18 @@ def main() -> None:
     storage = f"sqlite:///{args.out}/optuna.db"
     print(f"{args.trials} trials x {args.max_steps} GRPO steps, valid eval every {args.eval_every}; out: {args.out}")
     rows = {}
-    for name in PRUNERS:
-        seconds = run_arm(name, args, storage)
+    for name in args.arms.split(","):
+        run_arm(name, args, storage)
         trials = optuna.load_study(study_name=name, storage=storage).trials
         states = [t.state.name for t in trials]
         complete = [t.value for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
-        rows[name] = {"steps": sum(steps_spent(t, args.max_steps) for t in trials), "seconds": seconds,
-                      "best": min(complete), "complete": states.count("COMPLETE"), "pruned": states.count("PRUNED")}
-        print(f"{name:>9}: {rows[name]['complete']} complete, {rows[name]['pruned']} pruned; "
-              f"trial-steps {rows[name]['steps']}; wall {seconds:.0f} s; best valid/mae_fallback {rows[name]['best']:.4f}")
-    ratio = rows["median"]["steps"] / rows["unpruned"]["steps"]
-    print(f"pruned / unpruned trial-steps: {ratio:.2f} (goal <= 0.5); best values differ by "
-          f"{rows['median']['best'] - rows['unpruned']['best']:+.4f}")
+        rows[name] = {"steps": sum(steps_spent(t, args.max_steps) for t in trials), "best": min(complete),
+                      "seconds": sum(trial_seconds(t) for t in trials)}
+        print(f"{name:>10}: {states.count('COMPLETE')} complete, {states.count('PRUNED')} pruned; trial-steps "
+              f"{rows[name]['steps']}; trial time {rows[name]['seconds']:.0f} s; best valid/mae_fallback {rows[name]['best']:.4f}")
+    for name in (n for n in rows if n != "unpruned" and "unpruned" in rows):
+        print(f"{name} / unpruned trial-steps: {rows[name]['steps'] / rows['unpruned']['steps']:.2f} (goal <= 0.5); "
+              f"best values differ by {rows[name]['best'] - rows['unpruned']['best']:+.4f}")
 
 
 if __name__ == "__main__":

@@ -67,6 +67,19 @@ class MedianPrunerConf:
 
 
 @dataclass
+class PercentilePrunerConf:
+    """Prunes a trial outside the best ``percentile`` % of earlier trials at the same step; unlike the
+    median it also stops trials tied with a flat majority (common in short RL runs)."""
+
+    _target_: str = "optuna.pruners.PercentilePruner"
+    percentile: float = 25.0
+    n_startup_trials: int = 5
+    n_warmup_steps: int = 0
+    interval_steps: int = 1
+    n_min_trials: int = 1
+
+
+@dataclass
 class HyperbandPrunerConf:
     _target_: str = "optuna.pruners.HyperbandPruner"
     min_resource: Any = 1
@@ -113,7 +126,8 @@ def register() -> None:
     for name, node in {"tpe": TPESamplerConf, "random": RandomSamplerConf, "grid": GridSamplerConf,
                        "cmaes": CmaEsSamplerConf, "nsgaii": NSGAIISamplerConf}.items():
         store.store(group="hydra/sweeper/sampler", name=name, node=node, provider=PROVIDER)
-    for name, node in {"nop": NopPrunerConf, "median": MedianPrunerConf, "hyperband": HyperbandPrunerConf,
+    for name, node in {"nop": NopPrunerConf, "median": MedianPrunerConf, "percentile": PercentilePrunerConf,
+                       "hyperband": HyperbandPrunerConf,
                        "threshold": ThresholdPrunerConf}.items():
         store.store(group="hydra/sweeper/pruner", name=name, node=node, provider=PROVIDER)
 

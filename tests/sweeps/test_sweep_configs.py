@@ -76,13 +76,13 @@ def test_params_added_from_the_command_line_are_flattened():
 
 
 @pytest.mark.parametrize("sampler", ["tpe", "random", "grid", "cmaes", "nsgaii"])
-@pytest.mark.parametrize("pruner", ["nop", "median", "hyperband", "threshold"])
+@pytest.mark.parametrize("pruner", ["nop", "median", "percentile", "hyperband", "threshold"])
 def test_presets_take_any_sampler_and_pruner(sampler, pruner):
     sweeper = _compose("sweep=grpo", f"hydra/sweeper/sampler={sampler}", f"hydra/sweeper/pruner={pruner}").hydra.sweeper
     assert sweeper.sampler.seed == 42 and sweeper.pruner._target_.startswith("optuna.pruners.")
 
 
-@pytest.mark.parametrize("pruner", ["nop", "median", "hyperband", "threshold"])
+@pytest.mark.parametrize("pruner", ["nop", "median", "percentile", "hyperband", "threshold"])
 def test_pruner_presets_build(pruner):
     from hydra_plugins.recexp_optuna_sweeper._sampling import make_pruner, pruner_spec
 
