@@ -294,6 +294,19 @@ class LoggerConfig:
 
 
 @dataclass
+class OptunaTrialConfig:
+    """Set by the Optuna sweeper on each trial job (never by hand): how the job reaches its trial
+    to report intermediate valid metrics and be pruned (recexp/sweeps/trial.py). All null outside
+    a sweep; ``study_name`` set means "this job is a trial"."""
+
+    storage: Optional[str] = None  # SQLAlchemy URL of the study's storage
+    study_name: Optional[str] = None
+    trial_id: Optional[int] = None
+    trial_number: Optional[int] = None
+    objective: Optional[str] = None  # metrics key reported during training (None: multi-objective, no reports)
+
+
+@dataclass
 class RunConfig:
     dataset: DatasetConfig = MISSING
     model: ModelConfig = MISSING
@@ -305,6 +318,7 @@ class RunConfig:
     teacher: TeacherConfig = MISSING
     logger: LoggerConfig = MISSING
     eval: EvalConfig = field(default_factory=EvalConfig)
+    optuna: OptunaTrialConfig = field(default_factory=OptunaTrialConfig)  # set by the Optuna sweeper on trials
     seed: int = 42
     resume: bool = False
     cache_dir: str = "${oc.env:RECEXP_CACHE_DIR,'~/.cache/recexp'}"

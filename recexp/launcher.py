@@ -21,13 +21,18 @@ from recexp.validation import validate
 log = logging.getLogger(__name__)
 
 
-def launch(cfg: DictConfig) -> float | None:
-    """Hydra task function body; returns valid MAE (the objective sweeps minimise)."""
+def launch(cfg: DictConfig) -> float | dict | None:
+    """Hydra task function body; returns valid MAE, or for an Optuna trial (``cfg.optuna`` set)
+    the trial result ``{"status", "metrics", "run_dir"}`` the sweeper tells the study."""
     validate(cfg)
     from hydra.core.hydra_config import HydraConfig
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     check_run_dir(run_dir, bool(cfg.resume))  # multirun jobs are not preflighted
+    if cfg.optuna.study_name is not None:  # an Optuna sweep trial: return what the sweeper tells the study
+        from recexp.sweeps.trial import run_trial
+
+        return run_trial(lambda: run(cfg, run_dir), run_dir)
     metrics = run(cfg, run_dir)
     return metrics.get("valid/mae")
 
@@ -52,7 +57,8 @@ def run(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
             metrics.update(_run_paradigm(cfg, run_dir, tracker))
             metrics["status"] = "ok"
         except BaseException as exc:
-            metrics.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+            # an exception may name its own status (recexp.sweeps.trial.TrialPruned: "pruned")
+            metrics.update(status=getattr(exc, "run_status", "failed"), error=f"{type(exc).__name__}: {exc}")
             raise
         finally:
             metrics["wall_time_s"] = round(time.perf_counter() - started, 3)
@@ -75,7 +81,12 @@ def _run_paradigm(cfg: DictConfig, run_dir: Path, tracker: Any) -> dict[str, Any
 
 
 def _identity(cfg: DictConfig) -> dict[str, Any]:
-    return {"paradigm": cfg.paradigm.name, "dataset": cfg.dataset.name, "model": cfg.model.name, "seed": cfg.seed}
+    identity = {"paradigm": cfg.paradigm.name, "dataset": cfg.dataset.name, "model": cfg.model.name, "seed": cfg.seed}
+    if cfg.optuna.study_name is not None:  # sweep trial: optuna/study, optuna/trial_number, optuna/params/*
+        from recexp.sweeps.trial import trial_identity
+
+        identity.update(trial_identity(cfg))
+    return identity
 
 
 def _seed_everything(seed: int) -> None:

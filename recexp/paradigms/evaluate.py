@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from recexp.data.columns import ITEM, RATING, ROW, USER, USER_PRIOR_MEAN
+from recexp.eval.lengths import completion_lengths
 from recexp.eval.metrics import rating_metrics
 from recexp.paradigms.state import RunState
 from recexp.distributed import is_main_process
@@ -39,6 +40,8 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
         metrics = rating_metrics(frame["true"], frame["pred"], frame["fallback"])
         if "unparsed_roles" in frame:  # a chain of roles: share of answers where a role missed its tag
             metrics["chain_unparsed"] = float((frame["unparsed_roles"] != "").mean())
+        if "completion" in frame:  # LLM paradigms: mean_completion_tokens (a sweep objective)
+            metrics.update(completion_lengths(frame["completion"], state.tokenizer))
         state.metrics.update({f"{prefix}{split}/{k}": v for k, v in metrics.items()})
         log.info("%s%s: mae %.4f rmse %.4f coverage %.3f", prefix, split, metrics["mae"], metrics["rmse"], metrics["coverage"])
         frames.append(frame)

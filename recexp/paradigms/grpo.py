@@ -67,6 +67,7 @@ def valid_callback(state: RunState):
     """The valid-eval callback, or None when ``trainer.valid_eval_steps`` is 0."""
     from recexp.eval.metrics import rating_metrics
     from recexp.paradigms.evaluate import fallback_ratings, train_mean
+    from recexp.sweeps.trial import trial_reporter
     from recexp.trainers.callbacks import ValidEvalCallback
 
     every = state.cfg.trainer.valid_eval_steps
@@ -84,7 +85,8 @@ def valid_callback(state: RunState):
         model.train(was_training)
         return rating_metrics(subset.column("rating").to_numpy(), frame["pred"].to_numpy(), fallback)
 
-    return ValidEvalCallback(evaluate, every, state.run_dir / "best", log_fn=state.tracker.log)
+    return ValidEvalCallback(evaluate, every, state.run_dir / "best", log_fn=state.tracker.log,
+                             report=trial_reporter(state.cfg))
 
 
 def _train_metrics(trainer, started: float, callback) -> dict:

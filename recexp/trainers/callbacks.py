@@ -16,12 +16,14 @@ log = logging.getLogger(__name__)
 
 class ValidEvalCallback(TrainerCallback):
     """Every ``every`` steps: greedy-evaluate a fixed valid subset, log ``valid_during/*``, save the
-    model to ``best_dir`` when valid MAE improves. Valid curves are noisy (RL on small models moves MAE by several
-    hundredths between evaluations), so the final evaluation uses the best step, not the last."""
+    model to ``best_dir`` when valid MAE improves, then hand the metrics to ``report`` (sweeps: pruning).
+    Valid curves are noisy (RL on small models moves MAE by several hundredths between evaluations),
+    so the final evaluation uses the best step, not the last."""
 
     def __init__(self, evaluate: Callable[[Any], dict], every: int, best_dir: Path,
-                 log_fn: Callable[[dict], None]) -> None:
+                 log_fn: Callable[[dict], None], report: Callable[[int, dict], None] | None = None) -> None:
         self.evaluate, self.every, self.best_dir, self.log_fn = evaluate, every, best_dir, log_fn
+        self.report = report  # e.g. an Optuna trial's report + prune check (recexp.sweeps.trial)
         self.best = _load_best(best_dir)
         self.curve_path = best_dir.parent / "valid_curve.json"
         self.history: list[dict] = _load_curve(self.curve_path)
@@ -43,6 +45,8 @@ class ValidEvalCallback(TrainerCallback):
             self.best = record
             model.save_pretrained(self.best_dir)
             (self.best_dir / "best.json").write_text(json.dumps(record, indent=2))
+        if self.report is not None:
+            self.report(step, metrics)  # may raise TrialPruned, which ends the run
 
 
 def _load_best(best_dir: Path) -> dict | None:

@@ -1,0 +1,1 @@
+"""Makes the top-level ``sweeps/`` folder the Hydra config group ``sweep``."""

@@ -1,0 +1,1 @@
+"""The job side of Optuna sweeps (the sweeper itself is hydra_plugins/recexp_optuna_sweeper)."""

@@ -1,0 +1,44 @@
+"""A sweep killed midway (SIGKILL) and re-run with the same command ends with exactly n_trials
+COMPLETE trials: the killed trial's heartbeat goes stale, it is failed and re-queued."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+from .helpers import CLASSIC, LR, command, study, sweep_args
+
+N_TRIALS = 5
+
+
+def _complete(tmp_path) -> int:
+    try:
+        return sum(t.state.name == "COMPLETE" for t in study(tmp_path, "resume").trials)
+    except KeyError:  # the study is not created yet
+        return 0
+
+
+def test_killed_sweep_resumes_to_exactly_n_trials(tmp_path):
+    args = command(sweep_args(tmp_path, "resume", f"hydra.sweeper.n_trials={N_TRIALS}", "hydra.sweeper.n_jobs=1",
+                              "hydra.sweeper.heartbeat_interval=1", *CLASSIC, LR, "paradigm.cf.max_epochs=30"))
+    first = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 240
+    while _complete(tmp_path) < 2 and first.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    interrupted = study(tmp_path, "resume").trials
+    assert 2 <= sum(t.state.name == "COMPLETE" for t in interrupted) < N_TRIALS
+    assert [t.state.name for t in interrupted].count("RUNNING") == 1  # killed inside a trial
+
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    trials = study(tmp_path, "resume").trials
+    assert sum(t.state.name == "COMPLETE" for t in trials) == N_TRIALS
+    assert sorted(t.state.name for t in trials).count("FAIL") == 1  # the killed trial, failed and re-queued
+    for failed in (t for t in trials if t.state.name == "FAIL"):
+        retried = [t for t in trials if t.system_attrs.get("failed_trial") == failed.number]
+        assert retried and retried[0].params == failed.params and retried[0].state.name == "COMPLETE"
+    assert (tmp_path / "resume" / "best_trial.yaml").exists()
