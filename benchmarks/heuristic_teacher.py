@@ -11,7 +11,6 @@ share of train interactions it gets exactly right (RecOne's "aligned" rate) or w
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 from hydra import compose, initialize_config_dir
@@ -22,15 +21,8 @@ from recexp.data.pipeline import load_dataset
 from recexp.eval.metrics import rating_metrics
 from recexp.prompts.facts import fact_sheet
 from recexp.teachers.heuristic import MAX_STRETCH, rule_rating
+from shared_datasets import DATASETS, ROOT  # benchmarks/shared_datasets.py
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
-DATASETS = {
-    "synthetic": ["dataset=synthetic"],
-    "music": ["dataset=amazon_music",
-              f"dataset.reviews_path={SHARED}/amazon2014_digital_music/reviews_Digital_Music_5.partial.json.gz",
-              f"dataset.meta_path={SHARED}/amazon2014_digital_music/meta_Digital_Music.partial.json.gz"],
-}
 
 
 def rule_ratings(data, split: str, item_reviews_limit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -43,7 +35,7 @@ def rule_ratings(data, split: str, item_reviews_limit: int) -> tuple[np.ndarray,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
+    parser.add_argument("--datasets", nargs="+", default=["synthetic", "music"], choices=list(DATASETS))
     args = parser.parse_args()
     for name in args.datasets:
         with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):

@@ -23,19 +23,8 @@ import recexp.config  # noqa: F401
 from recexp.data.pipeline import load_dataset
 from recexp.paradigms.runner import run_stages
 from recexp.paradigms.state import RunState
+from shared_datasets import DATASETS, ROOT  # benchmarks/shared_datasets.py
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
-DATASETS = {
-    "synthetic": ["dataset=synthetic"],
-    "music": ["dataset=amazon_music",
-              f"dataset.reviews_path={SHARED}/amazon2014_digital_music/reviews_Digital_Music_5.partial.json.gz",
-              f"dataset.meta_path={SHARED}/amazon2014_digital_music/meta_Digital_Music.partial.json.gz"],
-    "instruments": ["dataset=amazon2014", "dataset.name=musical_instruments",
-                    f"dataset.reviews_path={SHARED}/amazon2014_musical_instruments/reviews_Musical_Instruments_5.json.gz"],
-    "beauty": ["dataset=amazon2018", "dataset.name=all_beauty",
-               f"dataset.reviews_path={SHARED}/amazon2018_all_beauty/All_Beauty_5.json.gz"],
-}
 
 
 def compose_cfg(overrides: list[str]):
