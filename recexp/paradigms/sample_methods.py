@@ -47,8 +47,8 @@ class SampleJob:
         template, prompt_cfg = template_of(cfg), prompt_settings(cfg.prompt)
         roles = chain(cfg.paradigm.samples.method.value, template)
         builder = ContextBuilder(state.data.processed, snippet_chars=prompt_cfg["snippet_chars"])
-        ratings = dict(zip(state.data.split("train").column("row").to_pylist(),
-                           state.data.split("train").column("rating").to_pylist()))
+        train = state.data.split("train")
+        ratings = dict(zip(train.column("row").to_pylist(), train.column("rating").to_pylist()))
         items = []
         for row in tqdm(rows, desc="teacher_samples: contexts", disable=None):
             ctx = builder.build(int(row))

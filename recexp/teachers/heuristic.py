@@ -68,7 +68,8 @@ def _reason(request: TeacherRequest) -> str:
 def _marked(text: str) -> str:
     """The rule-based mark at the end of the last block before ``<rate>`` (a rating-only answer
     has no room for it and stays as it is)."""
-    last_close = text.rfind("</", 0, text.find("<rate>"))
+    rate_at = text.find("<rate>")
+    last_close = text.rfind("</", 0, rate_at) if rate_at >= 0 else -1
     if last_close < 0:
         return text
     return f"{text[:last_close]} {MARK}{text[last_close:]}"
