@@ -2,10 +2,14 @@
 
 - ``mae``/``rmse``: over the cases that have a prediction; ``coverage``: their fraction;
 - ``mae_fallback``/``rmse_fallback``: over all cases, a missing prediction replaced by the
-  declared fallback (the user's prior mean rating, else the train global mean);
+  declared fallback (the user's prior mean rating, else the train global mean): for reporting;
+- ``mae_median_fallback``/``rmse_median_fallback``: over all cases, a missing prediction scored
+  at the train median (the MAE-optimal constant). Model selection (best step, sweep objectives)
+  uses this one: not answering can never beat the constant baseline, unlike the user-mean fallback;
 - ``mae_by_true/<r>``: MAE (with fallback) among cases whose true rating rounds to r;
 - ``pred_hist/<r>``: fraction of the predictions that round to r (a collapse onto one rating
-  shows here while MAE can still look fine); ``pearson``: correlation of prediction and truth
+  shows here while MAE can still look fine); ``pred_top_share``: the share of the most frequent
+  predicted rating (1.0 for a constant predictor); ``pearson``: correlation of prediction and truth
   over the covered cases (NaN when either is constant);
 - ``n``: number of cases.
 """
@@ -15,15 +19,23 @@ from __future__ import annotations
 import numpy as np
 
 RATING_LEVELS = (1, 2, 3, 4, 5)
+# Model selection (the best GRPO step, sweep objectives): valid MAE with unparsed answers scored at
+# the train median, so a model cannot win by answering less (the user-mean fallback lets it).
+SELECTION_KEY = "mae_median_fallback"
 
 
-def rating_metrics(true: np.ndarray, pred: np.ndarray, fallback: np.ndarray) -> dict[str, float]:
+def rating_metrics(true: np.ndarray, pred: np.ndarray, fallback: np.ndarray,
+                   median: float | None = None) -> dict[str, float]:
+    """Metrics of ``pred`` against ``true``; ``median`` (the train median) adds the
+    ``*_median_fallback`` errors."""
     true, pred, fallback = (np.asarray(a, dtype=np.float64) for a in (true, pred, fallback))
     covered = ~np.isnan(pred)
     filled = np.where(covered, pred, fallback)
     metrics = {"n": int(true.size), "coverage": float(covered.mean()) if true.size else 0.0}
     metrics.update(_errors(true[covered], pred[covered], suffix=""))
     metrics.update(_errors(true, filled, suffix="_fallback"))
+    if median is not None:
+        metrics.update(_errors(true, np.where(covered, pred, median), suffix="_median_fallback"))
     for level in RATING_LEVELS:
         mask = np.rint(true) == level
         if mask.any():
@@ -35,9 +47,18 @@ def rating_metrics(true: np.ndarray, pred: np.ndarray, fallback: np.ndarray) -> 
 def _prediction_spread(true: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     spread = {f"pred_hist/{level}": float(np.mean(np.rint(pred) == level)) if pred.size else 0.0
               for level in RATING_LEVELS}
+    spread["pred_top_share"] = _top_share(pred)
     constant = pred.size < 2 or np.ptp(pred) == 0 or np.ptp(true) == 0
     spread["pearson"] = float("nan") if constant else float(np.corrcoef(pred, true)[0, 1])
     return spread
+
+
+def _top_share(pred: np.ndarray) -> float:
+    """Share of the most frequent rounded prediction (NaN when nothing was predicted)."""
+    if pred.size == 0:
+        return float("nan")
+    _, counts = np.unique(np.rint(pred), return_counts=True)
+    return float(counts.max() / pred.size)
 
 
 def _errors(true: np.ndarray, pred: np.ndarray, suffix: str) -> dict[str, float]:

@@ -29,7 +29,7 @@ def evaluate_base(state: RunState) -> RunState:
 
 def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename: str) -> RunState:
     """Predict each split, write metrics under ``{prefix}{split}/`` and the predictions file."""
-    global_mean = train_mean(state)
+    global_mean, median = train_mean(state), train_median(state)
     frames = []
     for split in splits:
         table = state.data.split(split)
@@ -37,7 +37,7 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
             log.warning("evaluate: split %s is empty", split)
             continue
         frame = _predict(state.predictor, table, split, global_mean)
-        metrics = rating_metrics(frame["true"], frame["pred"], frame["fallback"])
+        metrics = rating_metrics(frame["true"], frame["pred"], frame["fallback"], median=median)
         if "unparsed_roles" in frame:  # a chain of roles: share of answers where a role missed its tag
             metrics["chain_unparsed"] = float((frame["unparsed_roles"] != "").mean())
         if "completion" in frame:  # LLM paradigms: mean_completion_tokens (a sweep objective)
@@ -46,6 +46,7 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
         log.info("%s%s: mae %.4f rmse %.4f coverage %.3f", prefix, split, metrics["mae"], metrics["rmse"], metrics["coverage"])
         frames.append(frame)
     state.metrics["eval/fallback"] = FALLBACK
+    state.metrics["eval/median_fallback"] = median
     if is_main_process():
         pd.concat(frames, ignore_index=True).to_parquet(state.run_dir / filename, index=False)
     return state
@@ -53,6 +54,12 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
 
 def train_mean(state: RunState) -> float:
     return float(np.mean(state.data.split("train").column(RATING).to_numpy()))
+
+
+def train_median(state: RunState) -> float:
+    """The train median rating: the MAE-optimal constant, what an unparsed answer scores in
+    ``*_median_fallback`` (model selection)."""
+    return float(np.median(state.data.split("train").column(RATING).to_numpy()))
 
 
 def fallback_ratings(table, global_mean: float) -> np.ndarray:

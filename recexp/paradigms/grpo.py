@@ -16,6 +16,7 @@ import numpy as np
 from recexp.paradigms.llm import set_predictor, template_of
 from recexp.paradigms.state import RunState
 from recexp.paradigms.training import training_args
+from recexp.eval.metrics import SELECTION_KEY
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def prompt_dataset(state: RunState, split: str, limit: int | None):
 def valid_callback(state: RunState):
     """The valid-eval callback, or None when ``trainer.valid_eval_steps`` is 0."""
     from recexp.eval.metrics import rating_metrics
-    from recexp.paradigms.evaluate import fallback_ratings, train_mean
+    from recexp.paradigms.evaluate import fallback_ratings, train_mean, train_median
     from recexp.sweeps.trial import trial_reporter
     from recexp.trainers.callbacks import ValidEvalCallback
 
@@ -76,14 +77,14 @@ def valid_callback(state: RunState):
     valid = state.data.split("valid")
     n = min(state.cfg.trainer.valid_eval_samples, valid.num_rows)
     subset = valid.take(np.random.default_rng(state.cfg.seed).choice(valid.num_rows, size=n, replace=False))
-    fallback = fallback_ratings(subset, train_mean(state))
+    fallback, median = fallback_ratings(subset, train_mean(state)), train_median(state)
 
     def evaluate(model) -> dict:
         was_training = model.training
         state.predictor.model = model
         frame = state.predictor.predict(subset, desc="valid during training")
         model.train(was_training)
-        return rating_metrics(subset.column("rating").to_numpy(), frame["pred"].to_numpy(), fallback)
+        return rating_metrics(subset.column("rating").to_numpy(), frame["pred"].to_numpy(), fallback, median=median)
 
     return ValidEvalCallback(evaluate, every, state.run_dir / "best", log_fn=state.tracker.log,
                              report=trial_reporter(state.cfg))
@@ -97,7 +98,7 @@ def _train_metrics(trainer, started: float, callback) -> dict:
     metrics.update({f"grpo/last_{k}": v for k, v in last.items() if isinstance(v, (int, float))})
     if callback is not None and callback.best is not None:
         metrics["grpo/best_step"] = callback.best["step"]
-        metrics["grpo/best_valid_mae"] = callback.best["mae_fallback"]
+        metrics["grpo/best_valid_mae"] = callback.best[SELECTION_KEY]
     return metrics
 
 

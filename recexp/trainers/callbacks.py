@@ -11,6 +11,8 @@ from typing import Any, Callable
 import numpy as np
 from transformers import TrainerCallback
 
+from recexp.eval.metrics import SELECTION_KEY
+
 log = logging.getLogger(__name__)
 
 
@@ -39,9 +41,10 @@ class ValidEvalCallback(TrainerCallback):
         self.history = [h for h in self.history if h["step"] < step] + [record]  # a resume re-evaluates steps
         self.curve_path.write_text(json.dumps(self.history, indent=1, default=float))
         self.log_fn({f"valid_during/{k}": v for k, v in record.items()})
-        mae = metrics["mae_fallback"]
-        log.info("step %d: valid mae %.4f (coverage %.2f)", step, mae, metrics["coverage"])
-        if np.isfinite(mae) and (self.best is None or mae < self.best["mae_fallback"]):
+        mae = metrics[SELECTION_KEY]
+        log.info("step %d: valid mae (unparsed at the train median) %.4f, coverage %.2f, pearson %.2f, "
+                 "top rating share %.2f", step, mae, metrics["coverage"], metrics["pearson"], metrics["pred_top_share"])
+        if np.isfinite(mae) and (self.best is None or mae < self.best.get(SELECTION_KEY, np.inf)):
             self.best = record
             model.save_pretrained(self.best_dir)
             (self.best_dir / "best.json").write_text(json.dumps(record, indent=2))
