@@ -50,7 +50,7 @@ def plain(steps: int, out_dir: str) -> None:
     cfg = compose_cfg(steps)
     data = load_dataset(cfg.dataset, cfg.cache_dir)
     template, settings = template_of(cfg), prompt_settings(cfg.prompt)
-    path = ensure_tiny(Path(cfg.cache_dir).expanduser(), OmegaConf.to_container(cfg.model.tiny), data, template, settings)
+    path = ensure_tiny(Path(cfg.cache_dir).expanduser(), OmegaConf.to_container(cfg.model.tiny), data, settings)
     model, tokenizer = AutoModelForCausalLM.from_pretrained(path), AutoTokenizer.from_pretrained(path)
     state = RunState(cfg=cfg, run_dir=Path(out_dir), data=data)
     state.predictor = LLMPredictor(model, tokenizer, data, template, settings, 1, 1)

@@ -32,6 +32,7 @@ class SplitStrategy(Enum):
 
 class CFModel(Enum):
     global_mean = "global_mean"
+    global_median = "global_median"
     user_mean = "user_mean"
     item_mean = "item_mean"
     bias = "bias"

@@ -78,7 +78,7 @@ def test_key_forced_in_with_plus_is_rejected():
     "override,expected",
     [
         ("dataset=nope", "dataset=nope is not a known choice; allowed values for 'dataset': amazon2014, amazon2018"),
-        ("paradigm=nope", "allowed values for 'paradigm': bias, distill_exp3rt, distill_reason4rec, distill_recsaver, global_mean, item_mean, mf, recone, reczero, sft_rating, user_mean, zero_shot"),
+        ("paradigm=nope", "allowed values for 'paradigm': bias, distill_exp3rt, distill_reason4rec, distill_recsaver, global_mean, global_median, item_mean, mf, recone, reczero, sft_rating, user_mean, zero_shot"),
         ("dataset.k_core=abc", "dataset.k_core: Value 'abc' of type 'str' could not be converted to Integer"),
         ("dataset.bogus=1", "dataset.bogus: unknown key; allowed keys here: name, format, reviews_path"),
         ("dataset.split.strategy=bad", "dataset.split.strategy: Invalid value 'bad', expected one of [leave_last, global_time]"),

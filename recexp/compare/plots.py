@@ -54,10 +54,13 @@ def metric_by_paradigm(frame: pd.DataFrame, title: str):
 
 
 def training_curves(runs: list[Run], title: str):
-    """Reward (TRL's log history) and valid MAE during training per run; None without logs."""
+    """Reward (TRL's log history) and valid MAE during training per run, with the valid MAE of the
+    runs that do not train (classic baselines: global_median, user_mean, ...) as horizontal lines;
+    None without logs."""
     import matplotlib.pyplot as plt
 
     curves = [(run, _series(run.train_log(), "reward"), _valid_series(run.valid_curve())) for run in runs]
+    baselines = _baseline_levels([run for run, reward, valid in curves if not reward and not valid])
     curves = [c for c in curves if c[1] or c[2]]
     if not curves:
         return None
@@ -68,8 +71,12 @@ def training_curves(runs: list[Run], title: str):
             reward_ax.plot(*zip(*reward), label=label)
         if valid:
             valid_ax.plot(*zip(*valid), marker="o", markersize=3, label=label)
+    for i, (paradigm, level) in enumerate(sorted(baselines.items(), key=lambda kv: kv[1])):
+        valid_ax.axhline(level, color=f"C{i % 10}", linestyle="--", linewidth=1, alpha=0.8, label=f"{paradigm} (valid MAE)")
     reward_ax.set(xlabel="step", ylabel="mean reward", title="reward")
-    valid_ax.set(xlabel="step", ylabel="valid MAE (missing -> fallback)", title="valid MAE during training")
+    valid_ax.set(xlabel="step", ylabel="valid MAE (unparsed -> train median)", title="valid MAE during training")
+    if baselines:
+        valid_ax.legend(fontsize=7)
     for ax in (reward_ax, valid_ax):
         ax.grid(alpha=0.3)
     reward_ax.legend(fontsize=7)
@@ -83,8 +90,20 @@ def _series(history: list[dict], key: str) -> list[tuple[float, float]]:
 
 
 def _valid_series(curve: list[dict]) -> list[tuple[float, float]]:
-    key = "mae_fallback" if any("mae_fallback" in c for c in curve) else "mae"
-    return _series(curve, key)
+    for key in ("mae_median_fallback", "mae_fallback", "mae"):  # newest runs first, then older ones
+        if any(key in c for c in curve):
+            return _series(curve, key)
+    return []
+
+
+def _baseline_levels(runs: list[Run]) -> dict[str, float]:
+    """Mean valid MAE per paradigm of the runs without training curves."""
+    values: dict[str, list[float]] = {}
+    for run in runs:
+        mae = run.metrics.get("valid/mae")
+        if isinstance(mae, (int, float)) and run.metrics.get("status", "ok") == "ok":
+            values.setdefault(str(run.metrics.get("paradigm")), []).append(float(mae))
+    return {paradigm: sum(v) / len(v) for paradigm, v in values.items()}
 
 
 def _by_data(frame: pd.DataFrame):

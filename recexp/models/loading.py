@@ -11,14 +11,14 @@ from omegaconf import DictConfig, OmegaConf
 log = logging.getLogger(__name__)
 
 
-def resolve_model_path(model_cfg: DictConfig, cache_root: Path, data: Any, template: Any, prompt_cfg: dict) -> str:
+def resolve_model_path(model_cfg: DictConfig, cache_root: Path, data: Any, prompt_cfg: dict) -> str:
     """Where to load the model from: the built tiny model, ``model.path``, or ``model.hub_id``."""
     source = model_cfg.source.value
     if source == "tiny":
         from recexp.models.tiny import ensure_tiny
 
         tiny_cfg = OmegaConf.to_container(model_cfg.tiny)
-        return str(ensure_tiny(cache_root, tiny_cfg, data, template, prompt_cfg))
+        return str(ensure_tiny(cache_root, tiny_cfg, data, prompt_cfg))
     if model_cfg.path:
         if not Path(model_cfg.path).expanduser().is_dir():
             raise FileNotFoundError(f"model.path={model_cfg.path} is not a directory")

@@ -7,12 +7,15 @@ the dataset fingerprint and the prompt settings), in three steps:
    (``<|im_start|>``/``<|im_end|>``), and the template tags (``<rate>``, ``[pos]``, ...) added as
    ORDINARY tokens, so decoding with ``skip_special_tokens=True`` keeps them;
 2. model: ``Qwen2ForCausalLM`` with the configured (small) sizes, randomly initialised;
-3. warm-up: a short SFT (TRL's SFTTrainer, loss on the completion only) on template-shaped
-   answers whose analysis restates the facts of the prompt (averages, liked attributes, the
-   item's praised/criticised points) and whose rating is drawn UNIFORMLY AT RANDOM. It teaches
-   the answer format and to read the prompt, never the ratings: the warmed-up model rates at
-   random (its MAE is that of a random guess), and GRPO has a format signal to start from. A
-   randomly initialised model would earn zero reward everywhere and GRPO would learn nothing.
+3. warm-up: a short SFT (TRL's SFTTrainer, loss on the completion only) on answers in every
+   template (``think_before_rec``, ``free_think``, ``direct``, taken in turn, so every paradigm
+   starts from the same student whatever its prompt) whose analysis restates the facts of the
+   prompt (averages and the whole star each rounds to, liked attributes, the item's
+   praised/criticised points, an estimate from the averages; ``recexp.prompts.facts``) and whose
+   rating is drawn UNIFORMLY AT RANDOM. It teaches the answer format and to restate the prompt,
+   never which rating is right: the warmed-up model rates at random (its MAE is that of a random
+   guess), and GRPO has a format signal to start from. A randomly initialised model would earn
+   zero reward everywhere and GRPO would learn nothing.
 
 The result is saved with ``save_pretrained`` and loaded back by path, so TRL can rebuild the
 reference model from ``_name_or_path``.
@@ -41,7 +44,7 @@ CHAT_TEMPLATE = (
 DONE_FILE = "tiny_build.json"
 # Part of the cache key: bump when the tokenizer, model or warm-up recipe (or the prompts and
 # answers it is trained on) change, so stale tiny models are not reused.
-TINY_BUILD_VERSION = 2
+TINY_BUILD_VERSION = 4
 
 
 def tiny_key(tiny_cfg: dict, data_fingerprint: str, prompt_settings: dict) -> str:
@@ -50,9 +53,10 @@ def tiny_key(tiny_cfg: dict, data_fingerprint: str, prompt_settings: dict) -> st
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def ensure_tiny(cache_root: Path, tiny_cfg: dict, data: Any, template: Any, prompt_cfg: dict) -> Path:
-    """Path of the warmed-up tiny model for this data and prompt; built once, then reused."""
-    key = tiny_key(tiny_cfg, data.fingerprint, {"template": template.name, **prompt_cfg})
+def ensure_tiny(cache_root: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -> Path:
+    """Path of the warmed-up tiny model for this data and prompt budget (the same for every
+    template); built once, then reused."""
+    key = tiny_key(tiny_cfg, data.fingerprint, prompt_cfg)
     target = cache_root / "models" / f"tiny-{key}"
     if (target / DONE_FILE).exists():
         log.info("model: reusing tiny model %s", target)
@@ -60,7 +64,7 @@ def ensure_tiny(cache_root: Path, tiny_cfg: dict, data: Any, template: Any, prom
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        report = _build(tmp, tiny_cfg, data, template, prompt_cfg)
+        report = _build(tmp, tiny_cfg, data, prompt_cfg)
         (tmp / DONE_FILE).write_text(json.dumps(report, indent=2))
         publish_dir(tmp, target, lambda d: (d / DONE_FILE).exists())
     finally:
@@ -68,13 +72,16 @@ def ensure_tiny(cache_root: Path, tiny_cfg: dict, data: Any, template: Any, prom
     return target
 
 
-def _build(out: Path, tiny_cfg: dict, data: Any, template: Any, prompt_cfg: dict) -> dict:
+def _build(out: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -> dict:
     from recexp.models.warmup import warmup_examples, warm_up
+    from recexp.prompts.templates import TEMPLATES
 
     n, seed = tiny_cfg["warmup_samples"], tiny_cfg["seed"]
-    unbudgeted = warmup_examples(data, template, prompt_cfg, n, seed)
-    tokenizer = build_tokenizer(_corpus(unbudgeted, template), tiny_cfg["vocab_size"], template.tags)
-    examples = warmup_examples(data, template, prompt_cfg, n, seed, tokenizer=tokenizer)
+    templates = list(TEMPLATES.values())
+    unbudgeted = warmup_examples(data, templates, prompt_cfg, n, seed)
+    tags = tuple(dict.fromkeys(tag for t in templates for tag in t.tags))
+    tokenizer = build_tokenizer(_corpus(unbudgeted, templates), tiny_cfg["vocab_size"], tags)
+    examples = warmup_examples(data, templates, prompt_cfg, n, seed, tokenizer=tokenizer)
     model = build_model(tokenizer, tiny_cfg)
     tokenizer.save_pretrained(out)
     model.save_pretrained(out)
@@ -83,8 +90,8 @@ def _build(out: Path, tiny_cfg: dict, data: Any, template: Any, prompt_cfg: dict
     return {"n_params": _n_params(model), "vocab_size": len(tokenizer), **report}
 
 
-def _corpus(examples: list[dict], template: Any) -> list[str]:
-    texts = [template.system]
+def _corpus(examples: list[dict], templates: list[Any]) -> list[str]:
+    texts = [t.system for t in templates]
     for ex in examples:
         texts.extend(m["content"] for m in ex["prompt"])
         texts.extend(m["content"] for m in ex["completion"])

@@ -1,4 +1,5 @@
-"""The tiny model's format warm-up: SFT on fact-restating answers with uniformly random ratings."""
+"""The tiny model's format warm-up: SFT on fact-restating answers with uniformly random ratings,
+in every answer template (one student for every paradigm, whatever its prompt)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
-def warmup_examples(data: Any, template: Any, prompt_cfg: dict, n: int, seed: int,
+def warmup_examples(data: Any, templates: list[Any], prompt_cfg: dict, n: int, seed: int,
                     tokenizer: Any = None) -> list[dict]:
-    """``n`` prompt/completion pairs from train interactions; the completion restates the prompt's
-    facts and ends on a rating drawn uniformly from 1-5 (the true rating is never used)."""
+    """``n`` prompt/completion pairs from train interactions, the templates taken in turn; the
+    completion restates the prompt's facts and ends on a rating drawn uniformly from 1-5 (the true
+    rating is never used)."""
     from recexp.data.context import ContextBuilder
     from recexp.prompts.facts import fact_sheet, write_answer
 
@@ -25,7 +27,8 @@ def warmup_examples(data: Any, template: Any, prompt_cfg: dict, n: int, seed: in
     ratings = rng.integers(1, 6, size=n)
     builder = ContextBuilder(data.processed, snippet_chars=prompt_cfg["snippet_chars"])
     examples = []
-    for row, rating in zip(rows, ratings):
+    for i, (row, rating) in enumerate(zip(rows, ratings)):
+        template = templates[i % len(templates)]
         ctx = builder.build(int(row))
         facts = fact_sheet(ctx, item_reviews_limit=prompt_cfg["item_reviews_limit"])
         answer = write_answer(template, facts, int(rating))

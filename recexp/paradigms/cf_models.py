@@ -1,4 +1,4 @@
-"""Classic rating predictors: global / user / item means, regularized biases, biased MF.
+"""Classic rating predictors: global median, global / user / item means, regularized biases, biased MF.
 
 Every model: ``fit(train, valid)`` on arrow tables with user_id, item_id, rating, and
 ``predict(table) -> float64 array`` clipped to [1, 5], NaN where it has nothing to say
@@ -73,6 +73,18 @@ class MeanModel:
             return np.full(table.num_rows, _clip(np.array(self.mu)), dtype=np.float64)
         codes = getattr(self.encoder.encode(table), "users" if self.by == "user" else "items")
         return np.where(codes >= 0, self.means[np.maximum(codes, 0)], np.nan)
+
+
+class MedianModel:
+    """The median train rating for everyone: the MAE-optimal constant, the honest floor for a
+    model that predicts one rating everywhere (the mean is the RMSE-optimal one)."""
+
+    def fit(self, train: pa.Table, valid: pa.Table | None = None) -> "MedianModel":
+        self.median = float(np.median(train.column(RATING).to_numpy().astype(np.float64)))
+        return self
+
+    def predict(self, table: pa.Table) -> np.ndarray:
+        return np.full(table.num_rows, _clip(np.array(self.median)), dtype=np.float64)
 
 
 class BiasModel:

@@ -17,6 +17,7 @@ from recexp.distributed import is_main_process
 
 log = logging.getLogger(__name__)
 FALLBACK = "user_prior_mean, else train global mean"
+COLLAPSE_SHARE = 0.9
 
 
 def evaluate(state: RunState) -> RunState:
@@ -43,13 +44,30 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
         if "completion" in frame:  # LLM paradigms: mean_completion_tokens (a sweep objective)
             metrics.update(completion_lengths(frame["completion"], state.tokenizer))
         state.metrics.update({f"{prefix}{split}/{k}": v for k, v in metrics.items()})
-        log.info("%s%s: mae %.4f rmse %.4f coverage %.3f", prefix, split, metrics["mae"], metrics["rmse"], metrics["coverage"])
+        log.info("%s%s: mae %.4f rmse %.4f coverage %.3f pearson %.3f top rating share %.2f", prefix, split,
+                 metrics["mae"], metrics["rmse"], metrics["coverage"], metrics["pearson"], metrics["pred_top_share"])
+        warn_if_collapsed(f"{prefix}{split}", frame["pred"], median)
         frames.append(frame)
     state.metrics["eval/fallback"] = FALLBACK
     state.metrics["eval/median_fallback"] = median
     if is_main_process():
         pd.concat(frames, ignore_index=True).to_parquet(state.run_dir / filename, index=False)
     return state
+
+
+def warn_if_collapsed(name: str, pred, median: float) -> None:
+    """Say plainly when one rating is predicted for more than ``COLLAPSE_SHARE`` of the cases."""
+    pred = np.asarray(pred, dtype=np.float64)
+    pred = np.rint(pred[~np.isnan(pred)])
+    if pred.size == 0:
+        return
+    values, counts = np.unique(pred, return_counts=True)
+    share = counts.max() / pred.size
+    if share > COLLAPSE_SHARE:
+        log.warning("%s: the model predicts %g for %.0f%% of the cases: it has collapsed onto one rating and "
+                    "reads nothing from the prompt; its MAE only says how good that constant is (the train "
+                    "median, the best constant under MAE, is %g: compare paradigm=global_median)",
+                    name, values[counts.argmax()], 100 * share, median)
 
 
 def train_mean(state: RunState) -> float:

@@ -8,7 +8,7 @@ import logging
 import numpy as np
 
 from recexp.data.columns import RATING
-from recexp.paradigms.cf_models import BiasModel, MeanModel, MFModel, selection_score
+from recexp.paradigms.cf_models import BiasModel, MeanModel, MedianModel, MFModel, selection_score
 from recexp.paradigms.state import RunState
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ def _build(cf, params: dict, seed: int):
     kind = cf.model.value
     if kind in ("global_mean", "user_mean", "item_mean"):
         return MeanModel(kind.removesuffix("_mean"))
+    if kind == "global_median":
+        return MedianModel()
     if kind == "bias":
         return BiasModel(reg=params["reg"])
     return MFModel(

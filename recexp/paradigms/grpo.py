@@ -27,8 +27,10 @@ def grpo(state: RunState) -> RunState:
 
     from recexp.models.loading import lora_config
     from recexp.rewards import build_reward_funcs
+    from recexp.trainers.signal import SignalMonitor, check_completion_budget
 
     cfg = state.cfg
+    check_completion_budget(state)
     template = template_of(cfg)
     funcs, weights = build_reward_funcs(dict(cfg.reward.weights), template.tags)
     args = GRPOConfig(**training_args(state, cfg.trainer, "checkpoints", reward_weights=weights))
@@ -37,7 +39,7 @@ def grpo(state: RunState) -> RunState:
     trainer = GRPOTrainer(
         model=state.model, reward_funcs=funcs, args=args, train_dataset=train_set,
         processing_class=state.tokenizer, peft_config=lora_config(cfg.model),
-        callbacks=[callback] if callback else None,
+        callbacks=[SignalMonitor()] + ([callback] if callback else []),
     )
     checkpoint = get_last_checkpoint(args.output_dir) if cfg.resume and Path(args.output_dir).is_dir() else None
     if checkpoint:

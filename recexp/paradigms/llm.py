@@ -25,7 +25,7 @@ def load_model(state: RunState) -> RunState:
 
     cfg = state.cfg
     cache_root = Path(cfg.cache_dir).expanduser()
-    state.model_path = resolve_model_path(cfg.model, cache_root, state.data, template_of(cfg), prompt_settings(cfg.prompt))
+    state.model_path = resolve_model_path(cfg.model, cache_root, state.data, prompt_settings(cfg.prompt))
     state.model, state.tokenizer = load(state.model_path, cfg.model)
     set_predictor(state)
     return state

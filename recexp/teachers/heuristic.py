@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from typing import Sequence
 
-from recexp.prompts.facts import write_answer
+from recexp.prompts.facts import estimate_rating, write_answer
 from recexp.prompts.templates import format_average
 from recexp.teachers.base import Teacher, TeacherReply, TeacherRequest
 
@@ -40,11 +40,9 @@ def answer(request: TeacherRequest) -> str:
 
 
 def rule_rating(facts: dict, sample: int = 0) -> int:
-    """The teacher's own rating for the facts (see the module docstring)."""
-    known = [v for v in (facts["user_avg"], facts["item_avg"]) if v is not None]
-    score = sum(known) / len(known) if known else 4.0
-    score += 0.5 * bool(facts["overlap_liked"]) - 0.5 * bool(facts["overlap_disliked"])
-    return int(min(5, max(1, round(score + _sample_offset(facts, sample)))))
+    """The teacher's own rating for the facts: the estimate its reasoning states
+    (``recexp.prompts.facts.estimate_rating``), shifted for samples k > 0."""
+    return int(min(5, max(1, estimate_rating(facts) + _sample_offset(facts, sample))))
 
 
 def _sample_offset(facts: dict, sample: int) -> int:
