@@ -30,3 +30,9 @@ def test_histogram_and_correlation_expose_a_collapsed_model():
 def test_no_prediction_at_all():
     m = rating_metrics(np.array([4.0, 5.0]), np.array([np.nan, np.nan]), np.array([4.0, 4.0]))
     assert m["coverage"] == 0.0 and math.isnan(m["mae"]) and m["mae_fallback"] == 0.5
+
+
+def test_halves_round_up_in_the_histogram_like_exact_match():
+    m = rating_metrics(np.array([4.0, 4.0, 3.0, 5.0]), np.array([4.5, 3.5, 2.5, 4.49]), np.full(4, 3.0))
+    assert m["pred_hist/5"] == 0.25 and m["pred_hist/4"] == 0.5 and m["pred_hist/3"] == 0.25
+    assert m["pred_top_share"] == 0.5

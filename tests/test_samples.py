@@ -103,6 +103,21 @@ def test_recone_dropped_samples_are_those_the_teacher_cannot_stretch_to(processe
         assert (item.row in kept) == (distance <= MAX_STRETCH)
 
 
+class HalfStarTeacher:
+    """Always answers a well-formed 4.5."""
+
+    def complete(self, requests, desc="teacher"):
+        text = "<analyze user>u</analyze user>\n<analyze item>i</analyze item>\n<match>m</match>\n<rate>4.5</rate>"
+        return [TeacherReply(text) for _ in requests]
+
+
+def test_a_teachers_half_star_is_never_aligned_with_a_whole_truth(processed):
+    job = _job(processed, "recone", teacher=HalfStarTeacher())
+    assert job.rated(HalfStarTeacher().complete([None])[0].text) == 4.5
+    examples, counts = METHODS["recone"](job)
+    assert examples == [] and counts["aligned"] == 0 and counts["dropped"] == len(job.items)
+
+
 def test_recone_without_rationalization_keeps_only_aligned(processed):
     examples, counts = METHODS["recone"](_job(processed, "recone", rationalize=False))
     assert counts["rationalized"] == 0 and {e["kind"] for e in examples} == {"aligned"}
