@@ -247,6 +247,7 @@ class CFConfig:
     patience: int = 10
     batch_size: int = 256
     select_by: Metric = Metric.mae
+    refit: bool = True  # refit the valid-selected model on train + valid before test (cf/fit_on/*)
 
 
 class SampleMethod(Enum):
