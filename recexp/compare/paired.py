@@ -54,8 +54,14 @@ def compare_groups(frame: pd.DataFrame, keys: list[str], baseline: Condition | N
     groups = {key: _runs_by_seed(key, group, keys) for key, group in _grouped(ok, keys)}
     if len(groups) < 2:
         raise CompareError(f"--paired needs at least two groups of ok runs by {','.join(keys)}; found {len(groups)}")
-    comparisons = [_compare(a, groups[a], b, groups[b], n_boot) for a, b in _pairs(ok, groups, keys, baseline)]
-    return _table(comparisons, keys, alpha)
+    pairs = _pairs(ok, groups, keys, baseline)
+    comparisons = [_compare(a, groups[a], b, groups[b], n_boot) for a, b in pairs]
+    table = _table(comparisons, keys, alpha)
+    if baseline is None:
+        return table
+    base = pairs[0][1]
+    return pd.concat([pd.DataFrame([_baseline_row(base, groups[base], keys)], columns=table.columns), table],
+                     ignore_index=True)
 
 
 def case_predictions(run: Run) -> pd.DataFrame:
@@ -90,6 +96,24 @@ def seed_differences(a: Run, b: Run) -> tuple[pd.Series, float, float, int, int]
     diffs = pd.Series((err_a - err_b).to_numpy(), index=merged["row"].to_numpy())
     return (diffs, float(err_a.mean()), float(err_b.mean()),
             int(merged["pred_a"].isna().sum()), int(merged["pred_b"].isna().sum()))
+
+
+def run_mae(run: Run) -> tuple[float, int, int]:
+    """The run's test MAE with uncovered cases at its train median, its case and uncovered counts."""
+    cases = case_predictions(run)
+    errors = (cases["pred"].fillna(median_fallback(run)) - cases["true"]).abs()
+    return float(errors.mean()), len(cases), int(cases["pred"].isna().sum())
+
+
+def _baseline_row(key: tuple, runs: dict, keys: list[str]) -> dict:
+    """The baseline group's own line (its MAE over its seeds), first in the table."""
+    seeds = sorted(runs, key=str)
+    scored = [run_mae(runs[seed]) for seed in seeds]
+    maes = [mae for mae, _, _ in scored]
+    row = {**dict(zip(keys, key)), "vs": "(baseline)", "seeds": ",".join(map(str, seeds)), "n": scored[0][1],
+           "mae mean": _mean(maes), "mae std": _std(maes), "uncovered": sum(u for _, _, u in scored),
+           "sig": "", "unpaired": "-"}
+    return row
 
 
 def _grouped(frame: pd.DataFrame, keys: list[str]):

@@ -55,7 +55,9 @@ def test_identical_predictions_give_p_one(tmp_path, capsys):
         make_run(tmp_path, "recone", seed, noisy(seed))
     code, frame, err = paired(capsys, tmp_path, "--baseline", "paradigm=reczero")
     assert code == 0, err
-    row = frame.iloc[0]
+    base, row = frame.iloc[0], frame.iloc[1]
+    assert (base["paradigm"], base["vs"], base["seeds"]) == ("reczero", "(baseline)", "1,2,3")
+    assert base["mae mean"] == pytest.approx(row["vs_mae mean"]) and np.isnan(base["p"])
     assert (row["paradigm"], row["vs"], row["seeds"], row["n"]) == ("recone", "reczero", "1,2,3", N_CASES)
     assert row["p"] == 1.0 and row["p_holm"] == 1.0 and row["delta_mae"] == 0.0
     assert row["ci_low"] == 0.0 and row["ci_high"] == 0.0 and row["uncovered"] == 0
@@ -68,6 +70,7 @@ def test_a_known_shift_gives_a_small_p_and_holm_covers_every_row(tmp_path, capsy
         make_run(tmp_path, "same", seed, noisy(seed))
     code, frame, err = paired(capsys, tmp_path, "--baseline", "paradigm=reczero")
     assert code == 0, err
+    assert list(frame["paradigm"]) == ["reczero", "same", "worse"]
     worse = frame.set_index("paradigm").loc["worse"]
     assert worse["p"] < 1e-6 and worse["ci_low"] > 0 and worse["sig"] == "*"
     assert worse["delta_mae"] == pytest.approx(worse["mae mean"] - worse["vs_mae mean"])
@@ -84,7 +87,7 @@ def test_uncovered_cases_are_counted_and_scored_at_the_median(tmp_path, capsys):
         make_run(tmp_path, "gappy", seed, pred[: N_CASES - 3], rows=np.arange(N_CASES - 3))  # 3 cases absent
     code, frame, err = paired(capsys, tmp_path, "--baseline", "paradigm=reczero")
     assert code == 0, err
-    row = frame.iloc[0]
+    row = frame.iloc[1]
     assert row["uncovered"] == 2 * 8 and row["vs_uncovered"] == 0 and row["n"] == N_CASES
     missing = np.r_[0:5, N_CASES - 3:N_CASES]
     expected = np.abs(4.0 - truth()[missing]).sum() / N_CASES  # scored at eval/median_fallback = 4
