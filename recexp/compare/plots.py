@@ -134,16 +134,16 @@ def paired_differences(paired: pd.DataFrame, keys: list[str], title: str):
     tested = paired[pd.to_numeric(paired["delta_mae"], errors="coerce").notna()]
     if tested.empty:
         return None
-    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.45 * len(tested)))
+    fig, ax = plt.subplots(figsize=(7.5, 1.6 + 0.6 * len(tested)))
     for y, (_, row) in enumerate(tested.iterrows()):
         delta, low, high = (float(row[k]) for k in ("delta_mae", "ci_low", "ci_high"))
         color = "tab:red" if row["sig"] else "tab:gray"
         ax.errorbar(delta, y, xerr=[[delta - low], [high - delta]], fmt="o", color=color, capsize=4)
-        ax.annotate(f"p_holm={row['p_holm']:.3g} (n={row['n']}, seeds {row['seeds']})", (high, y),
-                    xytext=(6, 0), textcoords="offset points", va="center", fontsize=7)
+        ax.annotate(f"p_holm={row['p_holm']:.3g} (n={row['n']}, seeds {row['seeds']})", (delta, y),
+                    xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7)
     labels = [f"{','.join(str(row[k]) for k in keys)} vs {row['vs']}" for _, row in tested.iterrows()]
     ax.set_yticks(range(len(tested)), labels, fontsize=8)
-    ax.invert_yaxis()
+    ax.set_ylim(len(tested) - 0.4, -0.6)  # first row on top, room for the labels
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("test MAE difference, uncovered at the train median (< 0: left run better), 95% CI")
     ax.set_title(title, fontsize=9)
