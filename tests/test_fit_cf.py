@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401  (registers the schema)
