@@ -248,6 +248,7 @@ class CFConfig:
     patience: int = 10
     batch_size: int = 256
     select_by: Metric = Metric.mae
+    refit: bool = True  # refit the valid-selected model on train + valid before test (cf/fit_on/*)
 
 
 class SampleMethod(Enum):
@@ -267,6 +268,7 @@ class SamplesConfig:
     method: SampleMethod = SampleMethod.recone
     n_samples: int = 1000  # training interactions sampled (seeded by `seed`)
     samples_path: Optional[str] = None  # reuse a samples.parquet written by an earlier run (no teacher calls)
+    allow_other_data: bool = False  # reuse samples_path made on other data (fingerprint, split); in metrics.json
     rationalize: bool = True  # recone: re-ask with the true rating when the first answer is wrong
     k: int = 4  # recsaver: reasoning samples per interaction
     max_teacher_failure_rate: float = 0.2  # fail the stage when more teacher calls than this fail

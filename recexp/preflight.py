@@ -36,6 +36,9 @@ def preflight(argv: list[str], config_dir: Path) -> None:
             raise ConfigError(_null_parent_message(args.config_name or "config", args.overrides)) from None
     validate(task_config(cfg))
     check_run_dir(Path(str(cfg.hydra.run.dir)), bool(cfg.resume))
+    from recexp.paradigms.samples_provenance import preflight_samples  # reads data only when reusing samples
+
+    preflight_samples(cfg)
 
 
 def _check_distributed_run_dir(overrides: list[str]) -> None:

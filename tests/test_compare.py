@@ -190,8 +190,12 @@ def test_valid_curve_is_written_and_kept_across_resume(tmp_path):
 
     model = SimpleNamespace(save_pretrained=lambda d: Path(d).mkdir(exist_ok=True))
     maes = iter([0.9, 0.8, 0.85, 0.7])
-    make = lambda: ValidEvalCallback(lambda m: {"mae_fallback": next(maes), "coverage": 1.0}, 5,  # noqa: E731
-                                     tmp_path / "best", log_fn=lambda values: None)
+
+    def evaluate(model) -> dict:
+        mae = next(maes)
+        return {"mae_median_fallback": mae, "mae_fallback": mae, "coverage": 1.0, "pearson": 0.0, "pred_top_share": 1.0}
+
+    make = lambda: ValidEvalCallback(evaluate, 5, tmp_path / "best", log_fn=lambda values: None)  # noqa: E731
     first = make()
     first._evaluate(5, model), first._evaluate(10, model)
     resumed = make()  # killed after step 10, resumed from a step-5 checkpoint

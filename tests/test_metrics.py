@@ -59,3 +59,9 @@ def test_run_log_says_plainly_when_one_rating_dominates(caplog):
         warn_if_collapsed("valid", np.array([4.0] * 8 + [3.0, 2.0]), median=4.0)
     assert len(caplog.records) == 1
     assert "test: the model predicts 4 for 95% of the cases" in caplog.records[0].message
+
+
+def test_halves_round_up_in_the_histogram_like_exact_match():
+    m = rating_metrics(np.array([4.0, 4.0, 3.0, 5.0]), np.array([4.5, 3.5, 2.5, 4.49]), np.full(4, 3.0))
+    assert m["pred_hist/5"] == 0.25 and m["pred_hist/4"] == 0.5 and m["pred_hist/3"] == 0.25
+    assert m["pred_top_share"] == 0.5

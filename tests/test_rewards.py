@@ -24,6 +24,7 @@ from recexp.rewards import (
     THINK_BEFORE_REC_TAGS,
     build_reward_funcs,
     completion_text,
+    MissingRewardColumn,
     format_ok,
     make_reward,
     parse_rating,
@@ -50,8 +51,8 @@ def scores(text, true=4.0, tags=THINK_BEFORE_REC_TAGS) -> dict[str, float]:
 
 def test_perfect_answer_gets_full_rewards():
     s = scores(answer("4"), true=4)
-    assert s == {"format": 1.0, "rating": 1.0, "rating_linear": 1.0, "rating_squared": 1.0,
-                 "exact_match": 1.0, "format_soft": 1.0}
+    assert s == {"format": 1.0, "format_strict": 1.0, "rating": 1.0, "rating_linear": 1.0,
+                 "rating_squared": 1.0, "exact_match": 1.0, "format_soft": 1.0}
 
 
 def test_rating_reward_follows_the_error():
@@ -61,27 +62,47 @@ def test_rating_reward_follows_the_error():
     assert scores(answer("2"), true=4)["rating_squared"] == 0.75
 
 
+NUMBERED = ("1. <analyze user>likes sci-fi</analyze user>\n2. <analyze item>a space opera</analyze item>\n"
+            "3. <match>good fit</match>\n4. <rate>4</rate>")
+
+
+@pytest.mark.parametrize("text", [
+    NUMBERED,  # what the numbered system prompt invites
+    "Sure, step by step.\n" + answer("4") + "\nHope this helps",  # preamble and trailer
+    answer("4", sep=" so "),  # text between blocks
+    "Step 1: <analyze user>u</analyze user> Step 2: <analyze item>i</analyze item> "
+    "Step 3: <match>m</match> Final: <rate> 4.5 </rate>.",
+])
+def test_format_accepts_text_around_the_blocks_like_the_reference(text):
+    s = scores(text, true=4)
+    assert s["format"] == 1.0 and s["rating"] > 0 and format_ok(text)
+    assert s["format_strict"] == -1.0 and not format_ok(text, strict=True)
+
+
 @pytest.mark.parametrize("text", [
     answer("4").replace("<match>good fit</match>", "") + "<match>late</match>",  # wrong order
     "<analyze item>i</analyze item><analyze user>u</analyze user><match>m</match><rate>4</rate>",
+    NUMBERED.replace("2. <analyze item>", "2. <match>m</match> <analyze item>").replace("3. <match>good fit</match>", ""),
     answer("4").replace("<match>good fit</match>", ""),  # missing tag
-    answer("4") + "<rate>4</rate>",  # repeated tag
+    NUMBERED.replace("<analyze user>likes sci-fi</analyze user>", "likes sci-fi"),
+    answer("4") + "<rate>4</rate>",  # duplicate tag
+    NUMBERED + "\n5. <analyze user>again</analyze user>",
     answer("4", match="ok <match>again</match>"),  # repeated, nested in itself
     "<analyze user>u<analyze item>i</analyze item></analyze user><match>m</match><rate>4</rate>",
     answer("4", item="   "),  # empty block
     answer("4", user=""),
-    "I think:\n" + answer("4"),  # preamble
-    answer("4") + "\nHope this helps",  # trailer
-    answer("4", sep=" so "),  # text between blocks
+    NUMBERED.replace("good fit", " \n "),
+    answer("0"), answer("6"), answer("5.5"), NUMBERED.replace("<rate>4", "<rate>7"),  # rating out of range
+    answer("four"), answer("4 or 5"),  # not one number
     answer("4").replace("</rate>", ""),  # unclosed
     answer("4").upper(),  # tags are case-sensitive
     "",
 ])
 def test_format_failures_zero_the_rating_rewards(text):
     s = scores(text, true=4)
-    assert s["format"] == -1.0
+    assert s["format"] == -1.0 and s["format_strict"] == -1.0
     assert all(s[name] == 0.0 for name in RATING_REWARDS)
-    assert not format_ok(text)
+    assert not format_ok(text) and not format_ok(text, strict=True)
 
 
 @pytest.mark.parametrize("rate, expected", [
@@ -107,6 +128,7 @@ def test_exact_match_rounds_half_up():
     assert scores(answer("4.5"), true=5)["exact_match"] == 1.0
     assert scores(answer("4.49"), true=4)["exact_match"] == 1.0
     assert scores(answer("3.5"), true=3)["exact_match"] == 0.0
+    assert scores(answer("3.5"), true=4)["exact_match"] == 1.0  # half up, not half to even
     assert scores(answer("4.5"), true=4.5)["rating"] == 1.0
 
 
@@ -114,7 +136,7 @@ def test_exact_match_rounds_half_up():
 def test_invalid_true_rating_gives_zero_not_an_error(true):
     s = scores(answer("4"), true=true)
     assert all(s[name] == 0.0 for name in RATING_REWARDS)
-    assert s["format"] == 1.0 and s["format_soft"] == 1.0
+    assert s["format"] == 1.0 and s["format_strict"] == 1.0 and s["format_soft"] == 1.0
 
 
 def test_numeric_string_and_int_true_ratings_are_accepted():
@@ -154,7 +176,10 @@ def test_other_templates(template, text):
     tags = TAGS_BY_TEMPLATE[template]
     assert format_ok(text, tags) and format_ok(text, template)
     assert scores(text, true=3, tags=tags)["rating"] == 0.5
-    assert not format_ok(answer("2"), tags)  # think_before_rec output fails the other templates
+    # think_before_rec output is not the blocks alone of another template (strict); the reference
+    # format only asks for that template's blocks: the direct template's <rate> is there
+    assert not format_ok(answer("2"), tags, strict=True)
+    assert format_ok(answer("2"), tags) is (template == "direct")
     assert parse_rating(text, tags) == 2.0
     assert parse_rating("<think>x</think>", tags) is None
 
@@ -181,7 +206,21 @@ def test_reward_weights_and_registry():
 def test_length_mismatch_is_a_caller_bug():
     with pytest.raises(ValueError):
         REWARDS["rating"](None, [answer(), answer()], [4])
-    assert REWARDS["rating"](None, [answer()], None) == [0.0]  # no rating column
+
+
+
+@pytest.mark.parametrize("name", ["rating", "rating_linear", "rating_squared", "exact_match"])
+def test_a_reward_without_its_column_fails_at_the_first_call_naming_both(name):
+    with pytest.raises(MissingRewardColumn) as info:
+        REWARDS[name](prompts=["p"], completions=[answer()], completion_ids=[[1]], row=[3], trainer_state=None)
+    message = str(info.value)
+    assert "\n" not in message and f"reward '{name}'" in message and "column 'rating'" in message
+    assert "other columns: row" in message
+
+
+def test_format_rewards_need_no_column():
+    for name in ("format", "format_strict", "format_soft"):
+        assert REWARDS[name](None, [answer()]) == [1.0]
 
 
 def test_rewards_are_picklable():
@@ -312,13 +351,18 @@ def test_every_reward_is_finite_within_range_and_never_raises(batch, tags):
         assert all(type(v) is float and math.isfinite(v) and low <= v <= high for v in out), (name, out)
 
 
-def reference_format_ok(text: str, tags: tuple[str, ...]) -> bool:
-    """Slow, obviously-correct statement of the strict format (fine on short hypothesis texts)."""
-    pattern = r"\s*" + r"\s*".join(f"<{t}>(.*?)</{t}>" for t in tags) + r"\s*"
+def reference_format_ok(text: str, tags: tuple[str, ...], strict: bool) -> bool:
+    """Slow, obviously-correct statement of the format (fine on short hypothesis texts): the
+    RecZero reference (every tag once, blocks in order, non-empty, rating in range) and, strict,
+    only whitespace outside the blocks."""
+    all_tags = [f"<{t}>" for t in tags] + [f"</{t}>" for t in tags]
+    if any(text.count(tag) != 1 for tag in all_tags):
+        return False
+    gap = r"\s*" if strict else ".*?"
+    pattern = gap + gap.join(f"<{t}>(.*?)</{t}>" for t in tags) + gap
     match = re.fullmatch(pattern, text, flags=re.DOTALL)
     if match is None:
         return False
-    all_tags = [f"<{t}>" for t in tags] + [f"</{t}>" for t in tags]
     blocks = match.groups()
     return (all(b.strip() and not any(tag in b for tag in all_tags) for b in blocks)
             and parse_rating(f"<rate>{blocks[-1]}</rate>", ("rate",)) is not None)
@@ -332,7 +376,9 @@ def test_parsers_are_consistent(text, tags):
     blocks = step_blocks(text, tags)
     assert len(blocks) == len(tags)
     assert rating == (parse_rating(f"<{tags[-1]}>{blocks[-1]}</{tags[-1]}>", tags) if blocks[-1] is not None else None)
-    assert format_ok(text, tags) == reference_format_ok(text, tags)
+    assert format_ok(text, tags) == reference_format_ok(text, tags, strict=False)
+    assert format_ok(text, tags, strict=True) == reference_format_ok(text, tags, strict=True)
+    assert not format_ok(text, tags, strict=True) or format_ok(text, tags)
     if format_ok(text, tags):
         assert rating is not None and all(b is not None and b.strip() for b in blocks)
         assert make_reward("format_soft", tags)(None, [text], [None]) == [1.0]

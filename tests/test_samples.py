@@ -61,7 +61,7 @@ def _job(processed, method, template_name="think_before_rec", teacher=None, **kw
 
 def test_heuristic_rule_uses_averages_and_tastes():
     base = {"user_avg": 2.0, "item_avg": 3.0, "overlap_liked": [], "overlap_disliked": [], "item_title": "x"}
-    assert rule_rating(base) == 2  # 2.5 rounds to even
+    assert rule_rating(base) == 3  # 2.5 rounds half up (recexp.eval.rounding)
     assert rule_rating({**base, "overlap_liked": ["jazz"]}) == 3
     assert rule_rating({**base, "user_avg": 4.6, "item_avg": 4.8}) == 5
     assert rule_rating({**base, "user_avg": None, "item_avg": None}) == 4
@@ -101,6 +101,21 @@ def test_recone_dropped_samples_are_those_the_teacher_cannot_stretch_to(processe
     for item in job.items:
         distance = abs(rule_rating(item.facts) - item.true)
         assert (item.row in kept) == (distance <= MAX_STRETCH)
+
+
+class HalfStarTeacher:
+    """Always answers a well-formed 4.5."""
+
+    def complete(self, requests, desc="teacher"):
+        text = "<analyze user>u</analyze user>\n<analyze item>i</analyze item>\n<match>m</match>\n<rate>4.5</rate>"
+        return [TeacherReply(text) for _ in requests]
+
+
+def test_a_teachers_half_star_is_never_aligned_with_a_whole_truth(processed):
+    job = _job(processed, "recone", teacher=HalfStarTeacher())
+    assert job.rated(HalfStarTeacher().complete([None])[0].text) == 4.5
+    examples, counts = METHODS["recone"](job)
+    assert examples == [] and counts["aligned"] == 0 and counts["dropped"] == len(job.items)
 
 
 def test_recone_without_rationalization_keeps_only_aligned(processed):

@@ -178,7 +178,7 @@ class OptunaSweeperImpl:
 
     def _check(self, pruner: dict) -> None:
         if not self.objectives:
-            raise ConfigError("hydra.sweeper.objectives: give at least one metrics.json key, e.g. [valid/mae]")
+            raise ConfigError("hydra.sweeper.objectives: give at least one metrics.json key, e.g. [valid/mae_median_fallback]")
         if not sampling.is_nop(pruner):
             if len(self.objectives) > 1:
                 raise ConfigError("hydra.sweeper.pruner: Optuna cannot prune multi-objective studies; use hydra/sweeper/pruner=nop")

@@ -106,7 +106,9 @@ class RecexpOptunaSweeperConf:
     sampler: Any = None
     pruner: Any = None
     direction: Any = "minimize"  # or a list, one per objective
-    objectives: List[str] = field(default_factory=lambda: ["valid/mae"])  # metrics.json keys
+    # metrics.json keys; the default is the selection score (recexp.eval.metrics.SELECTION_KEY): valid MAE
+    # with unparsed answers at the train median, which a trial cannot improve by answering less
+    objectives: List[str] = field(default_factory=lambda: ["valid/mae_median_fallback"])
     study_name: str = "recexp"
     # Stable per study name, so re-running the same command resumes; any SQLAlchemy URL works.
     storage: Optional[str] = "sqlite:///outputs/sweeps/${hydra.sweeper.study_name}/optuna.db"

@@ -2,7 +2,8 @@
 
 Finds every run dir under PATHs (a dir holding metrics.json and resolved_config.yaml; sweep dirs'
 job subdirs are run dirs), refuses to compare runs whose data fingerprints differ unless
---allow-mixed-data, then prints the table and optionally writes CSV, Markdown and PNG plots."""
+--allow-mixed-data, then prints the table and optionally writes CSV, Markdown and PNG plots.
+With --paired the table is the paired significance test of groups of runs (recexp/compare/paired.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ EXAMPLES = """examples:
   recexp compare outputs/multirun/2026-11-26 --where paradigm=reczero --where 'test/mae<0.9'
   recexp compare outputs/ --group-by paradigm --markdown results.md --plot plots/
   recexp compare outputs/ --param trainer.args.max_steps --metric test/pearson --csv runs.csv
+  recexp compare outputs/multirun/paper --paired --baseline paradigm=reczero --markdown paired.md --plot plots/
 """
 
 
@@ -46,6 +48,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", type=Path, metavar="DIR", help="write PNG plots into DIR")
     parser.add_argument("--allow-mixed-data", action="store_true",
                         help="compare runs whose data fingerprints differ (the fingerprint column shows the mix)")
+    parser.add_argument("--paired", action="store_true",
+                        help="paired test of groups (--group-by, default paradigm) on per-case test errors: "
+                             "bootstrap CI of the MAE difference, Wilcoxon p, Holm-adjusted; seeds matched")
+    parser.add_argument("--baseline", metavar="COND",
+                        help="with --paired: compare every group against the group selected by KEY=VALUE "
+                             "(e.g. paradigm=reczero); default: every pair of groups")
+    parser.add_argument("--bootstrap", type=int, default=10_000, metavar="N",
+                        help="with --paired: bootstrap resamples of the cases (default 10000)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list unreadable run dirs and the errors of runs that are not ok")
 
 
@@ -79,8 +89,10 @@ def _compare(args: argparse.Namespace) -> int:
     if args.status != "all":
         frame = frame[frame["status"] == args.status]
     frame = filters.apply_where(frame, [filters.parse_condition(c) for c in args.where])
-    if not args.allow_mixed_data:
+    if not args.allow_mixed_data or args.paired:
         table.check_same_data(frame)
+    if args.paired:
+        return _paired(frame, found, args)
     view = _view(frame, args)
     _emit(view, args)
     if args.plot:
@@ -88,6 +100,33 @@ def _compare(args: argparse.Namespace) -> int:
 
         try:
             written = write_plots(frame, args.plot)
+        except OSError as exc:
+            raise CompareError(f"cannot write plots into {args.plot}: {exc.strerror or exc}") from None
+        for path in written:
+            print(f"wrote {path}", file=sys.stderr)
+    _report(found, len(frame), args.verbose, frame)
+    return 0
+
+
+def _paired(frame, found, args: argparse.Namespace) -> int:
+    """--paired: the significance table (stdout, --markdown, --csv) and its plot with the others."""
+    from recexp.compare import filters, paired
+
+    keys = [k.strip() for k in (args.group_by or "paradigm").split(",") if k.strip()]
+    baseline = filters.parse_condition(args.baseline) if args.baseline else None
+    if args.bootstrap < 100:
+        raise CompareError(f"--bootstrap {args.bootstrap}: use at least 100 resamples")
+    view = paired.compare_groups(frame, keys, baseline, n_boot=args.bootstrap)
+    _emit(view, args)
+    print(f"paired on {paired.SPLIT} cases; {paired.SCORED_AS}; p: Wilcoxon signed-rank on per-case error "
+          "differences (mean over paired seeds), p_holm: Holm-adjusted over the rows, sig: p_holm < 0.05",
+          file=sys.stderr)
+    if args.plot:
+        from recexp.compare.plots import write_paired_plot, write_plots
+
+        try:
+            written = write_plots(frame, args.plot)
+            written += write_paired_plot(view, keys, args.plot, str(frame["dataset"].dropna().iloc[0]))
         except OSError as exc:
             raise CompareError(f"cannot write plots into {args.plot}: {exc.strerror or exc}") from None
         for path in written:

@@ -133,3 +133,39 @@ def _saved(fig, path: Path) -> list[Path]:
 
 def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(text))
+
+
+def write_paired_plot(paired: pd.DataFrame, keys: list[str], out_dir: Path, name: str) -> list[Path]:
+    """``paired_<name>.png``: the --paired table as MAE differences with their intervals."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return _saved(paired_differences(paired, keys, f"paired test MAE difference ({name})"),
+                  out_dir / f"paired_{_slug(name)}.png")
+
+
+def paired_differences(paired: pd.DataFrame, keys: list[str], title: str):
+    """One line per compared pair: MAE difference (A - B, < 0: A better) with its bootstrap CI,
+    labelled with the Holm-adjusted p-value; None when nothing was tested."""
+    import matplotlib.pyplot as plt
+
+    tested = paired[pd.to_numeric(paired["delta_mae"], errors="coerce").notna()]
+    if tested.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(7.5, 1.6 + 0.6 * len(tested)))
+    for y, (_, row) in enumerate(tested.iterrows()):
+        delta, low, high = (float(row[k]) for k in ("delta_mae", "ci_low", "ci_high"))
+        color = "tab:red" if row["sig"] else "tab:gray"
+        ax.errorbar(delta, y, xerr=[[delta - low], [high - delta]], fmt="o", color=color, capsize=4)
+        ax.annotate(f"p_holm={row['p_holm']:.3g} (n={row['n']}, seeds {row['seeds']})", (delta, y),
+                    xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7)
+    labels = [f"{','.join(str(row[k]) for k in keys)} vs {row['vs']}" for _, row in tested.iterrows()]
+    ax.set_yticks(range(len(tested)), labels, fontsize=8)
+    ax.set_ylim(len(tested) - 0.4, -0.6)  # first row on top, room for the labels
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("test MAE difference, uncovered at the train median (< 0: left run better), 95% CI")
+    ax.set_title(title, fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -12,8 +12,11 @@ import pandas as pd
 from recexp.compare.aggregate import MEAN, STD
 
 MISSING = "-"
-_INTEGERS = ("seed", "n", "not_ok", "trial", "steps", "num_gen", "lora_r", "test/n", "valid/n")
+_INTEGERS = ("seed", "n", "not_ok", "trial", "steps", "num_gen", "lora_r", "test/n", "valid/n",
+             "uncovered", "vs_uncovered")
 _METRIC_PREFIXES = ("test/", "valid/", "base/", "grpo/best_valid")
+_PAIRED_ERRORS = ("mae", "vs_mae", "delta_mae", "ci_low", "ci_high")  # --paired: 4 decimals
+_P_VALUES = ("p", "p_holm")  # --paired: 3 significant digits
 
 
 def to_csv(frame: pd.DataFrame) -> str:
@@ -68,8 +71,10 @@ def format_value(column: str, value: Any) -> str:
         return str(value)
     if isinstance(value, numbers.Integral) or (float(value).is_integer() and column in _INTEGERS):
         return str(int(value))
-    if column.startswith(_METRIC_PREFIXES):
+    if column.startswith(_METRIC_PREFIXES) or column in _PAIRED_ERRORS:
         return f"{value:.4f}"
+    if column in _P_VALUES:
+        return f"{value:.3g}"
     if column == "wall_time_s":
         return f"{value:.1f}"
     return f"{value:g}"

@@ -34,17 +34,7 @@ class Dataset:
 def load_dataset(ds: DictConfig, cache_dir: str | Path) -> Dataset:
     """Reuse the cached splits for this exact data and processing config, or build them."""
     cache_root = Path(cache_dir).expanduser()
-    raw_files = _raw_files(ds, cache_root)
-    source = {
-        "format": ds.format.value,
-        "max_review_chars": ds.max_review_chars,
-        "files": {k: _describe_file(p, cache_root) for k, p in raw_files.items()},
-    }
-    source["code_version"] = _source_code_version(ds.format.value)
-    if ds.format.value == "synthetic":
-        source["synthetic"] = OmegaConf.to_container(ds.synthetic)
-    params = _processing_params(ds)
-    digest = fingerprint({"source": source, "processing": params})
+    raw_files, source, params, digest = _identify(ds, cache_root)
     directory = cache_root / "processed" / f"{ds.name}-{digest[:16]}"
     cache_hit = cache.is_complete(directory)
     if cache_hit:
@@ -58,6 +48,27 @@ def load_dataset(ds: DictConfig, cache_dir: str | Path) -> Dataset:
         stats = cache.write_processed(processed, directory, extra)
         log.info("data: cached splits in %s", directory)
     return Dataset(processed, ds.name, digest, directory, _data_metrics(digest, directory, cache_hit, stats))
+
+
+def data_fingerprint(ds: DictConfig, cache_dir: str | Path) -> str:
+    """The fingerprint ``load_dataset`` would give, without processing anything (raw files are
+    hashed, memoised, and downloaded when absent, as a run would)."""
+    return _identify(ds, Path(cache_dir).expanduser())[3]
+
+
+def _identify(ds: DictConfig, cache_root: Path) -> tuple[dict[str, Path], dict, dict, str]:
+    """Raw files, source description, processing parameters and the fingerprint of them all."""
+    raw_files = _raw_files(ds, cache_root)
+    source = {
+        "format": ds.format.value,
+        "max_review_chars": ds.max_review_chars,
+        "files": {k: _describe_file(p, cache_root) for k, p in raw_files.items()},
+    }
+    source["code_version"] = _source_code_version(ds.format.value)
+    if ds.format.value == "synthetic":
+        source["synthetic"] = OmegaConf.to_container(ds.synthetic)
+    params = _processing_params(ds)
+    return raw_files, source, params, fingerprint({"source": source, "processing": params})
 
 
 def _raw_files(ds: DictConfig, cache_root: Path) -> dict[str, Path]:

@@ -7,7 +7,7 @@
   at the train median (the MAE-optimal constant). Model selection (best step, sweep objectives)
   uses this one: not answering can never beat the constant baseline, unlike the user-mean fallback;
 - ``mae_by_true/<r>``: MAE (with fallback) among cases whose true rating rounds to r;
-- ``pred_hist/<r>``: fraction of the predictions that round to r (a collapse onto one rating
+- ``pred_hist/<r>``: fraction of the predictions that round to r (half up, ``recexp.eval.rounding``) (a collapse onto one rating
   shows here while MAE can still look fine); ``pred_top_share``: the share of the most frequent
   predicted rating (1.0 for a constant predictor); ``pearson``: correlation of prediction and truth
   over the covered cases (NaN when either is constant);
@@ -17,6 +17,8 @@
 from __future__ import annotations
 
 import numpy as np
+
+from recexp.eval.rounding import round_rating
 
 RATING_LEVELS = (1, 2, 3, 4, 5)
 # Model selection (the best GRPO step, sweep objectives): valid MAE with unparsed answers scored at
@@ -37,7 +39,7 @@ def rating_metrics(true: np.ndarray, pred: np.ndarray, fallback: np.ndarray,
     if median is not None:
         metrics.update(_errors(true, np.where(covered, pred, median), suffix="_median_fallback"))
     for level in RATING_LEVELS:
-        mask = np.rint(true) == level
+        mask = round_rating(true) == level
         if mask.any():
             metrics[f"mae_by_true/{level}"] = float(np.abs(filled[mask] - true[mask]).mean())
     metrics.update(_prediction_spread(true[covered], pred[covered]))
@@ -45,7 +47,7 @@ def rating_metrics(true: np.ndarray, pred: np.ndarray, fallback: np.ndarray,
 
 
 def _prediction_spread(true: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-    spread = {f"pred_hist/{level}": float(np.mean(np.rint(pred) == level)) if pred.size else 0.0
+    spread = {f"pred_hist/{level}": float(np.mean(round_rating(pred) == level)) if pred.size else 0.0
               for level in RATING_LEVELS}
     spread["pred_top_share"] = _top_share(pred)
     constant = pred.size < 2 or np.ptp(pred) == 0 or np.ptp(true) == 0
@@ -57,7 +59,7 @@ def _top_share(pred: np.ndarray) -> float:
     """Share of the most frequent rounded prediction (NaN when nothing was predicted)."""
     if pred.size == 0:
         return float("nan")
-    _, counts = np.unique(np.rint(pred), return_counts=True)
+    _, counts = np.unique(round_rating(pred), return_counts=True)
     return float(counts.max() / pred.size)
 
 

@@ -124,15 +124,22 @@ class MFModel:
         self.max_epochs, self.patience, self.batch_size = max_epochs, patience, batch_size
         self.select_by, self.seed = select_by, seed
 
-    def fit(self, train: pa.Table, valid: pa.Table) -> "MFModel":
+    def fit(self, train: pa.Table, valid: pa.Table | None, epochs: int | None = None) -> "MFModel":
+        """Early stopping on ``valid``; without it, exactly ``epochs`` epochs (a refit)."""
         import torch
 
         torch.manual_seed(self.seed)
         self.encoder = IdEncoder(train)
-        enc, enc_valid = self.encoder.encode(train), self.encoder.encode(valid)
+        enc = self.encoder.encode(train)
         self.mu = float(enc.ratings.mean())
         self.params = self._init_params(len(self.encoder.user_ids), len(self.encoder.item_ids))
         optimizer = torch.optim.SGD(list(self.params.values()), lr=self.lr)
+        if valid is None:
+            for epoch in range(epochs):
+                self._train_epoch(enc, optimizer, epoch)
+            self.best_epoch = epochs
+            return self
+        enc_valid = self.encoder.encode(valid)
         best, best_params, stale = np.inf, None, 0
         bar = tqdm(range(self.max_epochs), desc=f"mf k={self.factors} reg={self.reg}", leave=False, disable=None)
         for epoch in bar:

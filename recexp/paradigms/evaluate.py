@@ -12,6 +12,7 @@ import pandas as pd
 from recexp.data.columns import ITEM, RATING, ROW, USER, USER_PRIOR_MEAN
 from recexp.eval.lengths import completion_lengths
 from recexp.eval.metrics import rating_metrics
+from recexp.eval.rounding import round_rating
 from recexp.paradigms.state import RunState
 from recexp.distributed import is_main_process
 
@@ -58,7 +59,7 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
 def warn_if_collapsed(name: str, pred, median: float) -> None:
     """Say plainly when one rating is predicted for more than ``COLLAPSE_SHARE`` of the cases."""
     pred = np.asarray(pred, dtype=np.float64)
-    pred = np.rint(pred[~np.isnan(pred)])
+    pred = round_rating(pred[~np.isnan(pred)])
     if pred.size == 0:
         return
     values, counts = np.unique(pred, return_counts=True)

@@ -1,4 +1,5 @@
-"""Stage ``fit_cf``: fit a classic baseline on train, pick its hyperparameters on valid."""
+"""Stage ``fit_cf``: fit a classic baseline on train, pick its hyperparameters on valid, then
+(``paradigm.cf.refit``, default) refit them on train + valid for test (``recexp/paradigms/cf_refit.py``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from recexp.data.columns import RATING
 from recexp.paradigms.cf_models import BiasModel, MeanModel, MedianModel, MFModel, selection_score
+from recexp.paradigms.cf_refit import RefitPredictor, fit_on_metrics, train_and_valid
 from recexp.paradigms.state import RunState
 
 log = logging.getLogger(__name__)
@@ -27,12 +29,24 @@ def fit_cf(state: RunState) -> RunState:
         if best is None or score < best_score:
             best_score, best = score, (model, params)
     model, params = best
-    state.predictor = model
+    state.predictor = _refit(cf, params, model, train, valid, state.cfg.seed) if cf.refit else model
     state.metrics.update({f"cf/best/{k}": v for k, v in params.items()})
     state.metrics["cf/grid_size"] = len(_grid(cf))
+    state.metrics.update(fit_on_metrics(cf.refit))
     if hasattr(model, "best_epoch"):
         state.metrics["cf/best/epochs"] = model.best_epoch
     return state
+
+
+def _refit(cf, params: dict, selected, train, valid, seed: int) -> RefitPredictor:
+    """The selected hyperparameters (and MF's selected epoch count) fit again on train + valid."""
+    both = train_and_valid(train, valid)
+    if isinstance(selected, MFModel):
+        refit = _build(cf, params, seed).fit(both, None, epochs=selected.best_epoch)
+    else:
+        refit = _build(cf, params, seed).fit(both)
+    log.info("fit_cf %s %s: refit on train + valid (%d interactions) for test", cf.model.value, params, both.num_rows)
+    return RefitPredictor(selected, refit, valid)
 
 
 def _grid(cf) -> list[dict]:

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Callable
 
 from recexp.paradigms.registry import get_stage
+from recexp.paradigms.samples_provenance import precheck_samples
 from recexp.paradigms.state import RunState
 
 log = logging.getLogger(__name__)
 
 
+# Checks that need the loaded data but must fail before any stage runs (no model loaded or built).
+PRECHECKS: dict[str, Callable[[RunState], None]] = {"teacher_samples": precheck_samples}
+
+
 def run_stages(stage_names: list[str], state: RunState) -> RunState:
-    """Apply each stage to the state; record each stage's wall time as ``time/<stage>_s``."""
+    """Run the stages' prechecks, then apply each stage to the state; record each stage's wall
+    time as ``time/<stage>_s``."""
+    for name in stage_names:
+        if name in PRECHECKS:
+            PRECHECKS[name](state)
     for i, name in enumerate(stage_names, start=1):
         log.info("stage %d/%d: %s", i, len(stage_names), name)
         started = time.perf_counter()

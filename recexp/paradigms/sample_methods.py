@@ -2,7 +2,8 @@
 
 Every method returns ``(examples, counts)``: examples are rows of samples.parquet, counts go to
 metrics under ``<method>/``. A teacher answer for the rating role counts only when it is in the
-template's strict format (``format_ok``); the true rating decides what is kept, never what is
+template's strict format (``format_ok(..., strict=True)``, the blocks alone) and when its rating
+equals the true rating exactly (never rounded); the true rating decides what is kept, never what is
 predicted at evaluation."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from recexp.eval.rounding import round_rating
 from recexp.prompts.roles import (Role, chain, chain_reserve, context_message, hint_messages, role_messages,
                                   tagged_text, verdict, verify_messages)
 from recexp.teachers.base import TeacherRequest
@@ -55,7 +57,7 @@ class SampleJob:
             facts = {**fact_sheet(ctx, item_reviews_limit=prompt_cfg["item_reviews_limit"]), "template": template.name}
             text, _ = context_message(template, ctx, tokenizer=state.tokenizer, prompt_cfg=prompt_cfg,
                                       reserve=chain_reserve(roles))
-            items.append(Item(int(row), int(round(ratings[int(row)])), facts, text))
+            items.append(Item(int(row), int(round_rating(ratings[int(row)])), facts, text))
         return cls(teacher, template, roles, items, k=cfg.paradigm.samples.k,
                    rationalize=cfg.paradigm.samples.rationalize)
 
@@ -82,16 +84,19 @@ class SampleJob:
         return {"row": item.row, "role": role.name, "messages": json.dumps(messages), "completion": completion.strip(),
                 "kind": kind, "true": item.true}
 
-    def rated(self, text: str | None) -> int | None:
-        """The rating of a strictly formatted answer, else None (counted as bad_format)."""
-        from recexp.rewards import format_ok, parse_rating
+    def rated(self, text: str | None) -> float | None:
+        """The rating written in a strictly formatted answer, else None (counted as bad_format).
+
+        Never rounded: a teacher's "4.5" does not match a true 4 (nor 5), since its text, which
+        says 4.5, would become the SFT label."""
+        from recexp.rewards import formatted_rating
 
         if text is None:
             return None
-        if not format_ok(text, self.template.tags):
+        rating = formatted_rating(text, self.template.tags, strict=True)
+        if rating is None:
             self.counts["bad_format"] += 1
-            return None
-        return int(round(parse_rating(text, self.template.tags)))
+        return rating
 
 
 def recone(job: SampleJob) -> tuple[list[dict], dict]:

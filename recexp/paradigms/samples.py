@@ -3,7 +3,9 @@
 How the examples are made is the paradigm's ``samples.method`` (``recexp/paradigms/sample_methods.py``).
 The examples go to ``<run_dir>/samples.parquet`` (one row per student example: ``row``, ``role``,
 ``messages`` as JSON, ``completion``, ``kind``, ``true``, ``method``) and the counts to metrics under
-``<method>/…``. ``samples.samples_path`` reuses an earlier run's file instead of asking the teacher."""
+``<method>/…``. ``samples.samples_path`` reuses an earlier run's file instead of asking the teacher;
+the file records the data it was made on (``recexp/paradigms/samples_provenance.py``), checked before
+any stage runs."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from recexp.paradigms.samples_provenance import PROVENANCE, samples_file, stamp
 from recexp.paradigms.state import RunState
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,7 @@ def teacher_samples(state: RunState) -> RunState:
         state.metrics["samples/reused_from"] = str(cfg.samples_path)
     else:
         frame, counts = make_samples(state)
+        frame = stamp(frame, state)
         state.metrics.update(counts)
     if frame.empty:
         raise RuntimeError(f"teacher_samples: no {cfg.method.value} samples kept; see the counts in metrics.json")
@@ -66,7 +70,7 @@ def pick_rows(state: RunState, n: int) -> np.ndarray:
 def load_samples(path: Path, method: str) -> pd.DataFrame:
     """An earlier run's samples.parquet (a run dir works too), checked for the expected columns
     and made by the same method (another method's examples would not match this student's roles)."""
-    path = path / "samples.parquet" if path.is_dir() else path
+    path = samples_file(path)
     if not path.is_file():
         raise FileNotFoundError(f"paradigm.samples.samples_path: no samples file at {path}")
     frame = pd.read_parquet(path)
@@ -78,7 +82,7 @@ def load_samples(path: Path, method: str) -> pd.DataFrame:
         raise ValueError(f"paradigm.samples.samples_path: {path} holds samples.method={','.join(made_by)} "
                          f"examples; this paradigm uses samples.method={method}")
     log.info("teacher_samples: reusing %d %s examples from %s", len(frame), method, path)
-    return frame[COLUMNS]
+    return frame[[*COLUMNS, *(c for c in PROVENANCE if c in frame.columns)]]
 
 
 def _check_failures(counts: dict, method: str, max_rate: float) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from recexp.data.context import snippet
+from recexp.eval.rounding import round_rating
 from recexp.prompts.templates import Template, format_average, get_template, most_recent
 
 TOP_K = 3
@@ -59,12 +60,12 @@ def write_answer(template: Template | str, facts: dict, rating: int) -> str:
 def estimate_rating(facts: dict) -> int:
     """The rating the facts suggest, as the answers' reasoning states it ("estimate N"): the mean of
     the user's and the item's averages, +0.5 when the item's attributes overlap the user's likes,
-    -0.5 when they overlap the dislikes, rounded and clipped to 1-5 (4 when nothing is known).
+    -0.5 when they overlap the dislikes, rounded half up and clipped to 1-5 (4 when nothing is known).
     A function of the prompt alone, never of the true rating."""
     known = [v for v in (facts["user_avg"], facts["item_avg"]) if v is not None]
     score = sum(known) / len(known) if known else 4.0
     score += 0.5 * bool(facts["overlap_liked"]) - 0.5 * bool(facts["overlap_disliked"])
-    return int(min(5, max(1, round(score))))
+    return int(min(5, max(1, round_rating(score))))
 
 
 def _think_before_rec(facts: dict, rate: str) -> str:
@@ -155,7 +156,7 @@ def _average_text(average: float | None) -> str:
 
 def _about(average: float | None) -> str:
     """An average rounded to a whole star, as the reasoning restates it ("unknown" when absent)."""
-    return "unknown" if average is None else str(int(min(5, max(1, round(average)))))
+    return "unknown" if average is None else str(int(min(5, max(1, round_rating(average)))))
 
 
 def _item_head(facts: dict) -> str:

@@ -6,8 +6,10 @@ Public API: ``REWARDS`` (name -> reward for the think_before_rec template), ``RE
 """
 
 from recexp.rewards.functions import (
+    FORMAT_ONLY,
     REWARD_RANGES,
     REWARDS,
+    MissingRewardColumn,
     RewardFunction,
     build_reward_funcs,
     make_reward,
@@ -28,7 +30,9 @@ from recexp.rewards.parsing import (
 
 __all__ = [
     "DIRECT_TAGS",
+    "FORMAT_ONLY",
     "FREE_THINK_TAGS",
+    "MissingRewardColumn",
     "REWARDS",
     "REWARD_RANGES",
     "RewardFunction",

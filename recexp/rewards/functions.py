@@ -3,8 +3,11 @@
 Each reward is a picklable ``RewardFunction`` built by ``make_reward(name, tags)``; its ``__name__``
 is the registry key, which TRL uses to log ``rewards/<name>/mean``. Rules common to all rewards:
 
-- The prediction comes from ``formatted_rating``: a rating counts only when the strict format holds
-  (see ``recexp.rewards.parsing``), so every rating-type reward is 0.0 on a format failure.
+- The prediction comes from ``formatted_rating``: a rating counts only when the reference format
+  holds (see ``recexp.rewards.parsing``), so every rating-type reward is 0.0 on a format failure.
+- A reward that needs the true rating (every one but ``format``, ``format_strict`` and
+  ``format_soft``) raises ``MissingRewardColumn`` at its first call when the dataset has no
+  ``rating`` column, naming the reward and the column (it would otherwise score 0.0 everywhere).
 - A true rating that is missing, non-numeric, NaN/inf, a bool or outside [1, 5] is invalid: the
   rating-type rewards give 0.0 for that sample (numeric strings such as ``"4"`` are accepted).
 - Returned values are plain finite floats within ``REWARD_RANGES[name]``; nothing raises on odd
@@ -18,6 +21,7 @@ import math
 import numbers
 from typing import Any, Callable, Mapping, Sequence
 
+from recexp.eval.rounding import round_rating
 from recexp.rewards.parsing import (
     RATING_MAX,
     RATING_MIN,
@@ -49,8 +53,14 @@ def _prediction_and_truth(text: str, tags: tuple[str, ...], truth: Any) -> tuple
 
 
 def score_format(text: str, tags: tuple[str, ...], truth: Any) -> float:
-    """+1 if the strict format holds (rating included), else -1 (RecZero reference)."""
+    """+1 if each block appears once, in order, non-empty, with a rating in range, else -1
+    (the RecZero reference; text outside the blocks is allowed)."""
     return 1.0 if formatted_rating(text, tags) is not None else -1.0
+
+
+def score_format_strict(text: str, tags: tuple[str, ...], truth: Any) -> float:
+    """+1 if the text is the blocks alone (whitespace around them only) and ``format`` holds, else -1."""
+    return 1.0 if formatted_rating(text, tags, strict=True) is not None else -1.0
 
 
 def score_rating(text: str, tags: tuple[str, ...], truth: Any) -> float:
@@ -72,9 +82,9 @@ def score_rating_squared(text: str, tags: tuple[str, ...], truth: Any) -> float:
 
 
 def score_exact_match(text: str, tags: tuple[str, ...], truth: Any) -> float:
-    """1 if the prediction rounded half-up (4.5 -> 5) equals the true rating, else 0."""
+    """1 if the prediction rounded by the rating rule (half up: 4.5 -> 5) equals the true rating, else 0."""
     pair = _prediction_and_truth(text, tags, truth)
-    return 1.0 if pair is not None and math.floor(pair[0] + 0.5) == pair[1] else 0.0
+    return 1.0 if pair is not None and round_rating(pair[0]) == pair[1] else 0.0
 
 
 def score_format_soft(text: str, tags: tuple[str, ...], truth: Any) -> float:
@@ -91,6 +101,7 @@ def score_format_soft(text: str, tags: tuple[str, ...], truth: Any) -> float:
 
 SCORERS: dict[str, Scorer] = {
     "format": score_format,
+    "format_strict": score_format_strict,
     "rating": score_rating,
     "rating_linear": score_rating_linear,
     "rating_squared": score_rating_squared,
@@ -98,14 +109,23 @@ SCORERS: dict[str, Scorer] = {
     "format_soft": score_format_soft,
 }
 
+# Rewards that read no dataset column; every other reward reads the true ``rating``.
+FORMAT_ONLY = frozenset({"format", "format_strict", "format_soft"})
+RATING_COLUMN = "rating"
+
 REWARD_RANGES: dict[str, tuple[float, float]] = {
     "format": (-1.0, 1.0),
+    "format_strict": (-1.0, 1.0),
     "rating": (-1.0, 1.0),
     "rating_linear": (0.0, 1.0),
     "rating_squared": (0.0, 1.0),
     "exact_match": (0.0, 1.0),
     "format_soft": (0.0, 1.0),
 }
+
+
+class MissingRewardColumn(ValueError):
+    """A reward needs a dataset column that the training dataset does not have."""
 
 
 class RewardFunction:
@@ -120,6 +140,8 @@ class RewardFunction:
         self, prompts: Any = None, completions: Sequence[Any] = (), rating: Any = None, **kwargs: Any
     ) -> list[float]:
         """Score each completion against its true ``rating``; other TRL kwargs are ignored."""
+        if rating is None and self.__name__ not in FORMAT_ONLY:
+            raise MissingRewardColumn(_missing_column_message(self.__name__, kwargs))
         ratings = _aligned_ratings(rating, len(completions))
         return [
             float(self.scorer(completion_text(c), self.tags, r))
@@ -128,6 +150,13 @@ class RewardFunction:
 
     def __repr__(self) -> str:
         return f"RewardFunction({self.__name__!r}, tags={self.tags!r})"
+
+
+def _missing_column_message(name: str, kwargs: dict) -> str:
+    columns = sorted(k for k, v in kwargs.items() if isinstance(v, (list, tuple)) and k != "completion_ids")
+    return (f"reward {name!r} needs the dataset column {RATING_COLUMN!r}, which the training dataset lacks "
+            f"(its other columns: {', '.join(columns) or 'none'}); add the column or drop the reward from "
+            f"reward.weights")
 
 
 def _aligned_ratings(rating: Any, count: int) -> list[Any]:

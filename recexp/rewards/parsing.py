@@ -13,9 +13,12 @@ Rules (shared by training rewards and LLM evaluation):
   (``4``, ``4.5``, ``04``), surrounded by optional whitespace, and the value must be finite and
   within [1, 5]. Signs, exponents, ``4.``, ``.5``, fractions (``4/5``), words, ``nan``/``inf`` and
   several numbers are all rejected (None).
-- ``format_ok`` is the paper's strict format: the whole text is the blocks in template order,
-  separated, preceded and followed by whitespace only; each block is non-empty after stripping and
-  the rating parses. Any other text (a preamble, a trailer, text between blocks) fails the format.
+- ``format_ok`` is the RecZero reference format: each tag pair of the template appears exactly
+  once, the blocks come in template order (one closed before the next opens), each block is
+  non-empty after stripping and the rating parses. Text before, between and after the blocks is
+  allowed (``"1. <analyze user>...</analyze user> 2. <analyze item>..."`` passes).
+- ``format_ok(..., strict=True)`` (the ``format_strict`` reward, for ablations) also requires the
+  whole text to be the blocks alone: only whitespace before, between and after them.
 """
 
 from __future__ import annotations
@@ -160,39 +163,41 @@ def parse_rating(text: str, tags: str | Sequence[str] = THINK_BEFORE_REC_TAGS) -
     return None if span is None else parse_block_rating(text[span[0]:span[1]])
 
 
-def formatted_rating(text: str, tags: str | Sequence[str] = THINK_BEFORE_REC_TAGS) -> float | None:
-    """The parsed rating when ``format_ok(text, tags)``, else None (one scan for both)."""
+def formatted_rating(text: str, tags: str | Sequence[str] = THINK_BEFORE_REC_TAGS,
+                     strict: bool = False) -> float | None:
+    """The parsed rating when ``format_ok(text, tags, strict)``, else None (one scan for both)."""
     spec = tag_spec(tags)
     if not isinstance(text, str):
         return None
-    spans = _ordered_spans(text, spec)
+    spans = _ordered_spans(text, spec, strict)
     if spans is None:
         return None
     start, end = spans[-1]
     return parse_block_rating(text[start:end])
 
 
-def format_ok(text: str, tags: str | Sequence[str] = THINK_BEFORE_REC_TAGS) -> bool:
-    """True iff the text is exactly the template's blocks, in order, non-empty, with a valid rating.
+def format_ok(text: str, tags: str | Sequence[str] = THINK_BEFORE_REC_TAGS, strict: bool = False) -> bool:
+    """True iff each of the template's blocks appears once, in order, non-empty, with a valid rating.
 
-    Only whitespace is allowed before the first block, between blocks and after the last one.
+    ``strict``: besides, only whitespace before the first block, between blocks and after the last.
     """
-    return formatted_rating(text, tags) is not None
+    return formatted_rating(text, tags, strict) is not None
 
 
-def _ordered_spans(text: str, spec: TagSpec) -> list[tuple[int, int]] | None:
-    """Content spans of the blocks if the strict layout holds (except the rating check), else None.
+def _ordered_spans(text: str, spec: TagSpec, strict: bool) -> list[tuple[int, int]] | None:
+    """Content spans of the blocks if the layout holds (except the rating check), else None.
 
     One lazy regex pass over the template's tags: they must occur exactly as ``spec.sequence``,
-    so any repeat, omission, reordering or nesting stops the scan at the first wrong tag.
+    so any repeat, omission, reordering or nesting stops the scan at the first wrong tag. With
+    ``strict`` the text outside the blocks must be whitespace.
     """
     spans: list[tuple[int, int]] = []
     previous_end = content_start = 0
     for k, match in enumerate(spec.pattern.finditer(text)):
         if k >= len(spec.sequence) or match.group() != spec.sequence[k]:
             return None
-        if k % 2 == 0:  # an opening tag: only whitespace since the previous block
-            if not _blank(text[previous_end:match.start()]):
+        if k % 2 == 0:  # an opening tag: (strict) only whitespace since the previous block
+            if strict and not _blank(text[previous_end:match.start()]):
                 return None
             content_start = match.end()
         else:  # its closing tag: the block must not be blank
@@ -200,7 +205,7 @@ def _ordered_spans(text: str, spec: TagSpec) -> list[tuple[int, int]] | None:
                 return None
             spans.append((content_start, match.start()))
             previous_end = match.end()
-    if len(spans) != len(spec.tags) or not _blank(text[previous_end:]):
+    if len(spans) != len(spec.tags) or (strict and not _blank(text[previous_end:])):
         return None
     return spans
 

@@ -3,7 +3,7 @@
 It reads the request's fact sheet (``recexp.prompts.facts.fact_sheet`` plus ``template``), never
 the true rating except where the request gives it (``hint_rating``). Its rating rule: the mean of
 the user's and the item's average ratings, +0.5 when the item's attributes overlap the user's
-likes, -0.5 when they overlap the dislikes, rounded and clipped to 1-5 (4 when nothing is known).
+likes, -0.5 when they overlap the dislikes, rounded half up and clipped to 1-5 (4 when nothing is known).
 Sample k > 0 shifts the rule by a deterministic offset in {-1, 0, +1}, to stand in for sampling.
 Told a rating (rationalization, guided reasoning), it argues for it only when it lies within
 ``MAX_STRETCH`` of its own rule; otherwise it keeps its own rating (and the sample is dropped)."""
@@ -107,10 +107,11 @@ def _reason_only(request: TeacherRequest) -> str:
 
 
 def _verify(request: TeacherRequest) -> str:
+    from recexp.eval.rounding import round_rating
     from recexp.rewards import parse_rating
 
     rated = parse_rating(request.facts["answer"], request.facts["template"])
-    ok = rated is not None and request.hint_rating is not None and round(rated) == request.hint_rating
+    ok = rated is not None and request.hint_rating is not None and round_rating(rated) == request.hint_rating
     return f"<verdict>{'yes' if ok else 'no'}</verdict>"
 
 

@@ -18,7 +18,7 @@ def test_sampler_sweep_finishes_and_writes_best_trial(tmp_path, sampler):
     assert [t.state.name for t in trials] == ["COMPLETE"] * 3
     assert len({t.params["paradigm.cf.lr"] for t in trials}) == 3
     best = best_trial(tmp_path, sampler)
-    assert best["values"]["valid/mae"] == min(t.value for t in trials)
+    assert best["values"]["valid/mae_median_fallback"] == min(t.value for t in trials)
     job = metrics(best["run_dir"])
     assert job["status"] == "ok" and job["optuna/trial_number"] == best["number"]
     assert job["optuna/params/paradigm.cf.lr"] == pytest.approx(best["params"]["paradigm.cf.lr"])

@@ -12,7 +12,7 @@ from ..test_reczero import SMALL_RUN, SMALL_TINY
 from .helpers import best_trial, metrics, study, sweep_args
 
 # the test_reczero sizes, a shorter warm-up (the format is not needed: the objective is
-# valid/mae_fallback), shorter answers, no base evaluation
+# valid/mae_median_fallback), shorter answers, no base evaluation
 FAST = SMALL_TINY + SMALL_RUN + [
     "model.tiny.warmup_steps=8", "model.tiny.warmup_samples=100", "dataset.synthetic.n_users=40",
     "dataset.synthetic.n_items=40", "trainer.args.max_completion_length=32", "eval.max_new_tokens=32",
@@ -28,10 +28,10 @@ def test_grpo_sweep_reports_prunes_and_keeps_the_best(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     trials = study(tmp_path, "grpo").trials
     assert len(trials) == 3 and {t.state.name for t in trials} <= {"COMPLETE", "PRUNED"}
-    assert all(t.intermediate_values for t in trials)  # valid mae_fallback at steps 2 (and 4)
+    assert all(t.intermediate_values for t in trials)  # valid mae_median_fallback at steps 2 (and 4)
     best = best_trial(tmp_path, "grpo")
     job = metrics(best["run_dir"])
-    assert job["status"] == "ok" and job["valid/mae_fallback"] == best["values"]["valid/mae_fallback"]
+    assert job["status"] == "ok" and job["valid/mae_median_fallback"] == best["values"]["valid/mae_median_fallback"]
     assert job["valid/mean_completion_tokens"] > 0 and job["optuna/study"] == "grpo"
     assert set(best["params"]) == {f"trainer.args.{k}" for k in (
         "learning_rate", "beta", "num_generations", "temperature", "loss_type", "scale_rewards")}
@@ -42,7 +42,7 @@ def test_grpo_sweep_reports_prunes_and_keeps_the_best(tmp_path):
 
     # a pruner that stops every trial at its first report
     proc = run_cli(*sweep_args(tmp_path, "pruned", "hydra.sweeper.n_trials=1", "hydra/sweeper/pruner=threshold",
-                               "hydra.sweeper.pruner.upper=0.0", "hydra.sweeper.objectives=[valid/mae_fallback]",
+                               "hydra.sweeper.pruner.upper=0.0", "hydra.sweeper.objectives=[valid/mae_median_fallback]",
                                "trainer.args.learning_rate=tag(log, interval(1e-5, 1e-3))", "logger=none", *FAST))
     assert proc.returncode == 0, proc.stderr[-3000:]
     (trial,) = study(tmp_path, "pruned").trials
