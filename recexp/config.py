@@ -158,6 +158,9 @@ class TinyModelConfig:
     warmup_steps: int = 300
     warmup_batch_size: int = 16
     warmup_lr: float = 0.002
+    # warm-up examples per template in each cycle (every template, so every paradigm starts from
+    # the same student; the four-step template weighted up, it has the most format to learn)
+    warmup_templates: Dict[str, int] = field(default_factory=lambda: {"think_before_rec": 2, "free_think": 1, "direct": 1})
     seed: int = 0
 
 

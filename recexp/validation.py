@@ -108,10 +108,24 @@ def _check_llm(cfg: DictConfig) -> None:
         raise ConfigError(f"model: paradigm={cfg.paradigm.name} needs an LLM; choose model=tiny or a pretrained model")
     if cfg.model.source.value == "tiny" and cfg.model.tiny is None:
         raise ConfigError("model.tiny: required when model.source=tiny")
+    if cfg.model.source.value == "tiny":
+        _check_warmup_templates(dict(cfg.model.tiny.warmup_templates))
     if cfg.model.source.value == "pretrained" and not (cfg.model.path or cfg.model.hub_id):
         raise ConfigError("model.path: set model.path=/local/copy or model.hub_id=org/name")
     if cfg.prompt.template is None:
         raise ConfigError(f"prompt: paradigm={cfg.paradigm.name} needs a template; choose prompt=think_before_rec, direct or free_think")
+
+
+def _check_warmup_templates(weights: dict) -> None:
+    from recexp.prompts.templates import TEMPLATES
+
+    for name, count in weights.items():
+        if name not in TEMPLATES:
+            raise ConfigError(f"model.tiny.warmup_templates.{name}: unknown template; known: {', '.join(sorted(TEMPLATES))}")
+        if count < 0:
+            raise ConfigError(f"model.tiny.warmup_templates.{name}: a count of examples per cycle, >= 0; got {count}")
+    if not any(weights.values()):
+        raise ConfigError("model.tiny.warmup_templates: at least one template needs a positive count")
 
 
 def _check_grpo(cfg: DictConfig) -> None:

@@ -8,8 +8,8 @@ the dataset fingerprint and the prompt settings), in three steps:
    ORDINARY tokens, so decoding with ``skip_special_tokens=True`` keeps them;
 2. model: ``Qwen2ForCausalLM`` with the configured (small) sizes, randomly initialised;
 3. warm-up: a short SFT (TRL's SFTTrainer, loss on the completion only) on answers in every
-   template (``think_before_rec``, ``free_think``, ``direct``, taken in turn, so every paradigm
-   starts from the same student whatever its prompt) whose analysis restates the facts of the
+   template (``think_before_rec``, ``free_think``, ``direct``, in the proportions of
+   ``warmup_templates``, so every paradigm starts from the same student whatever its prompt) whose analysis restates the facts of the
    prompt (averages and the whole star each rounds to, liked attributes, the item's
    praised/criticised points, an estimate from the averages; ``recexp.prompts.facts``) and whose
    rating is drawn UNIFORMLY AT RANDOM. It teaches the answer format and to restate the prompt,
@@ -77,9 +77,9 @@ def _build(out: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -> dict:
     from recexp.prompts.templates import TEMPLATES
 
     n, seed = tiny_cfg["warmup_samples"], tiny_cfg["seed"]
-    templates = list(TEMPLATES.values())
+    templates = [TEMPLATES[name] for name, count in tiny_cfg["warmup_templates"].items() for _ in range(count)]
     unbudgeted = warmup_examples(data, templates, prompt_cfg, n, seed)
-    tags = tuple(dict.fromkeys(tag for t in templates for tag in t.tags))
+    tags = tuple(dict.fromkeys(tag for t in TEMPLATES.values() for tag in t.tags))
     tokenizer = build_tokenizer(_corpus(unbudgeted, templates), tiny_cfg["vocab_size"], tags)
     examples = warmup_examples(data, templates, prompt_cfg, n, seed, tokenizer=tokenizer)
     model = build_model(tokenizer, tiny_cfg)
@@ -91,7 +91,7 @@ def _build(out: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -> dict:
 
 
 def _corpus(examples: list[dict], templates: list[Any]) -> list[str]:
-    texts = [t.system for t in templates]
+    texts = [t.system for t in dict.fromkeys(templates)]
     for ex in examples:
         texts.extend(m["content"] for m in ex["prompt"])
         texts.extend(m["content"] for m in ex["completion"])

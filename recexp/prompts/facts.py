@@ -12,6 +12,7 @@ from recexp.eval.rounding import round_rating
 from recexp.prompts.templates import Template, format_average, get_template, most_recent
 
 TOP_K = 3
+TOP_TASTES = 2  # likes, dislikes and item attributes an answer names (short answers for small models)
 TOP_PHRASES = 1
 LIKED_MIN, DISLIKED_MAX = 4, 2
 _TITLE_CHARS = 60
@@ -135,8 +136,8 @@ def _user_text(facts: dict) -> str:
     if facts["user_avg"] is None:
         return "no earlier ratings; tastes unknown."
     parts = []
-    likes = facts["liked"] or facts["liked_titles"]
-    dislikes = facts["disliked"] or facts["disliked_titles"]
+    likes = (facts["liked"] or facts["liked_titles"])[:TOP_TASTES]
+    dislikes = (facts["disliked"] or facts["disliked_titles"])[:TOP_TASTES]
     if likes:
         parts.append(f"likes {_listing(likes)}")
     if dislikes:
@@ -161,7 +162,7 @@ def _about(average: float | None) -> str:
 
 def _item_head(facts: dict) -> str:
     title = _short_title(facts["item_title"])
-    cats = facts["item_categories"][:TOP_K + 1]
+    cats = facts["item_categories"][:TOP_TASTES]
     return f"{title} ({_listing(cats)})." if cats else f"{title}."
 
 
@@ -182,5 +183,5 @@ def _match_text(facts: dict) -> str:
     if not parts:
         parts.append("no clear overlap")
     parts.append(f"estimate {estimate_rating(facts)}")
-    text = "; ".join(parts) + "."
+    text = "; ".join(parts)
     return text[0].upper() + text[1:]
