@@ -21,7 +21,7 @@ def fit_cf(state: RunState) -> RunState:
     select_by = cf.select_by.value
     best_score, best = np.inf, None
     for params in _grid(cf):
-        model = _build(cf, params, state.cfg.seed).fit(train, valid)
+        model = _build(cf, params, state.cfg.seed, state.data.scale).fit(train, valid)
         score = selection_score(valid.column(RATING).to_numpy(), model.predict(valid), select_by)
         log.info("fit_cf %s %s: valid %s %.4f", cf.model.value, params, select_by, score)
         if best is None or score < best_score:
@@ -44,13 +44,14 @@ def _grid(cf) -> list[dict]:
     return [{}]
 
 
-def _build(cf, params: dict, seed: int):
+def _build(cf, params: dict, seed: int, scale):
     kind = cf.model.value
     if kind in ("global_mean", "user_mean", "item_mean"):
-        return MeanModel(kind.removesuffix("_mean"))
+        return MeanModel(kind.removesuffix("_mean"), scale=scale)
     if kind == "bias":
-        return BiasModel(reg=params["reg"])
+        return BiasModel(reg=params["reg"], scale=scale)
     return MFModel(
         factors=params["factors"], reg=params["reg"], lr=cf.lr, max_epochs=cf.max_epochs,
         patience=cf.patience, batch_size=cf.batch_size, select_by=cf.select_by.value, seed=seed,
+        scale=scale,
     )

@@ -8,44 +8,49 @@ from __future__ import annotations
 from collections import Counter
 
 from recexp.data.context import snippet
+from recexp.data.scale import DEFAULT_SCALE, RatingScale
 from recexp.prompts.templates import Template, format_average, get_template, most_recent
 
 TOP_K = 3
-LIKED_MIN, DISLIKED_MAX = 4, 2
+LIKED_AT, DISLIKED_AT = 0.75, 0.25  # liked: >= scale.at(0.75) (4 on 1-5); disliked: <= at(0.25) (2)
 _TITLE_CHARS = 60
 _PHRASE_WORDS = 5
 
 
-def fact_sheet(ctx: dict, *, item_reviews_limit: int = 3) -> dict:
+def fact_sheet(ctx: dict, *, item_reviews_limit: int = 3, scale: RatingScale = DEFAULT_SCALE) -> dict:
     """What the prompt for ``ctx`` says, condensed: averages, liked/disliked attributes (categories
-    of history items rated >= 4 / <= 2, when history entries carry ``categories``; see
+    of history items rated >= 4 / <= 2 on 1-5, ``scale.at(0.75)`` / ``scale.at(0.25)`` on any scale,
+    when history entries carry ``categories``; see
     ``ContextBuilder`` history entries), the item's praised/criticised points (review titles of its
     shown reviews rated >= 4 / <= 2) and the overlap of its categories with the user's tastes."""
     history = ctx["user_history"]
     item = ctx["target_item"]
-    liked, disliked = _tastes(history)
+    liked_min, disliked_max = scale.at(LIKED_AT), scale.at(DISLIKED_AT)
+    liked, disliked = _tastes(history, liked_min, disliked_max)
     reviews = most_recent(item.get("reviews") or [], item_reviews_limit)
     categories = list(item.get("categories") or [])
     return {
         "user_avg": ctx["user_avg_rating"], "user_n": ctx.get("user_n_prior", len(history)),
         "item_avg": ctx["item_avg_rating"], "item_n": ctx.get("item_n_prior", 0),
         "liked": liked, "disliked": disliked,
-        "liked_titles": _titles(history, lambda r: r >= LIKED_MIN),
-        "disliked_titles": _titles(history, lambda r: r <= DISLIKED_MAX),
+        "liked_titles": _titles(history, lambda r: r >= liked_min),
+        "disliked_titles": _titles(history, lambda r: r <= disliked_max),
         "item_title": item["title"], "item_categories": categories,
-        "item_positives": _phrases(reviews, lambda r: r >= LIKED_MIN),
-        "item_negatives": _phrases(reviews, lambda r: r <= DISLIKED_MAX),
+        "item_positives": _phrases(reviews, lambda r: r >= liked_min),
+        "item_negatives": _phrases(reviews, lambda r: r <= disliked_max),
         "overlap_liked": [c for c in categories if c in liked],
         "overlap_disliked": [c for c in categories if c in disliked],
+        "scale": scale,
     }
 
 
 def write_answer(template: Template | str, facts: dict, rating: int) -> str:
-    """A completion in ``template``'s format restating ``facts``, ending in ``<rate>rating</rate>``.
-    Short (about 40-70 words for the thinking templates), for small models to learn."""
+    """A completion in ``template``'s format restating ``facts``, ending in ``<rate>rating</rate>``
+    (an integer on the template's scale). Short (about 40-70 words for the thinking templates),
+    for small models to learn."""
     template = get_template(template) if isinstance(template, str) else template
-    if int(rating) != rating or not 1 <= rating <= 5:
-        raise ValueError(f"rating must be an integer from 1 to 5, got {rating!r}")
+    if int(rating) != rating or not template.scale.contains(rating):
+        raise ValueError(f"rating must be an integer {template.scale.describe()}, got {rating!r}")
     writer = _WRITERS.get(template.tags)
     if writer is None:
         raise ValueError(f"no answer writer for template {template.name!r} (tags {template.tags})")
@@ -74,15 +79,15 @@ _WRITERS = {
 }
 
 
-def _tastes(history: list[dict]) -> tuple[list[str], list[str]]:
+def _tastes(history: list[dict], liked_min: float, disliked_max: float) -> tuple[list[str], list[str]]:
     """Categories of liked / disliked history items, most frequent (then most recent) first;
     a category counts only for the side where it occurs more often."""
     likes, dislikes = Counter(), Counter()
     for entry in reversed(history):
         cats = list(dict.fromkeys(entry.get("categories") or []))
-        if entry["rating"] >= LIKED_MIN:
+        if entry["rating"] >= liked_min:
             likes.update(cats)
-        elif entry["rating"] <= DISLIKED_MAX:
+        elif entry["rating"] <= disliked_max:
             dislikes.update(cats)
     liked = [c for c, n in likes.most_common() if n > dislikes[c]]
     disliked = [c for c, n in dislikes.most_common() if n > likes[c]]
