@@ -144,6 +144,9 @@ def _check_dataset(ds: DictConfig) -> None:
         if scale != DEFAULT_SCALE:
             raise ConfigError(f"dataset.rating_scale: the synthetic generator writes ratings 1-5; got {scale.as_list()}")
         return
+    if fmt in UNTIMED_FORMATS and ds.split.strategy.value != "given":
+        raise ConfigError(f"dataset.split.strategy: format {fmt} has no timestamps; "
+                          "use dataset.split.strategy=given with dataset.split.test_path=...")
     has_path = not OmegaConf.is_missing(ds, "reviews_path") and ds.reviews_path is not None
     if ds.split.strategy.value != "given" and not has_path and ds.reviews_remote.url is None:
         raise ConfigError(
@@ -172,9 +175,6 @@ def _check_split_files(cfg: DictConfig) -> None:
     ds, split = cfg.dataset, cfg.dataset.split
     paths = {name: split[f"{name}_path"] for name in ("train", "valid", "test")}
     if split.strategy.value != "given":
-        if ds.format.value in UNTIMED_FORMATS:
-            raise ConfigError(f"dataset.split.strategy: format {ds.format.value} has no timestamps; "
-                              "use dataset.split.strategy=given with dataset.split.test_path=...")
         for name, path in paths.items():
             if path is not None:
                 raise ConfigError(f"dataset.split.{name}_path: only read with dataset.split.strategy=given")
