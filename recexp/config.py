@@ -23,11 +23,14 @@ class DataFormat(Enum):
     amazon2018 = "amazon2018"
     amazon2023 = "amazon2023"
     yelp = "yelp"
+    imdb = "imdb"  # IMDB Spoiler Dataset (Misra, 2019): IMDB_reviews.json + IMDB_movie_details.json
+    exp3rt = "exp3rt"  # EXP3RT's processed rating files (JSON arrays, no timestamps): split.strategy=given
 
 
 class SplitStrategy(Enum):
     leave_last = "leave_last"  # per user: last -> test, the one before -> valid, rest -> train
     global_time = "global_time"  # one time cut for everyone: latest test_frac -> test, etc.
+    given = "given"  # train/valid/test files supplied separately (split.train_path, valid_path, test_path)
 
 
 class CFModel(Enum):
@@ -83,6 +86,9 @@ class SplitConfig:
     strategy: SplitStrategy = SplitStrategy.leave_last
     valid_frac: float = 0.1  # global_time only
     test_frac: float = 0.1  # global_time only
+    train_path: Optional[str] = None  # given only: the published train file (a paradigm that trains needs it)
+    valid_path: Optional[str] = None  # given only
+    test_path: Optional[str] = None  # given only: always needed
 
 
 @dataclass
@@ -101,6 +107,7 @@ class DatasetConfig:
     reviews_remote: RemoteFile = field(default_factory=RemoteFile)
     meta_remote: RemoteFile = field(default_factory=RemoteFile)
     synthetic: Optional[SyntheticConfig] = None
+    rating_scale: List[int] = field(default_factory=lambda: [1, 5])  # [lo, hi], integer ratings
     strict: bool = False  # first malformed input line raises (with file and line number)
     max_review_chars: int = 256  # review text kept per interaction (bounds memory)
     dedupe: bool = True  # duplicate (user, item): keep the latest

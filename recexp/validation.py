@@ -8,10 +8,13 @@ import dataclasses
 from omegaconf import DictConfig, OmegaConf
 
 from recexp.config import RunConfig, field_schema
+from recexp.data.scale import DEFAULT_SCALE
 from recexp.errors import ConfigError
 from recexp.paradigms.registry import STAGES
 
 LLM_STAGES = {"load_model", "evaluate_base", "grpo", "teacher_samples", "sft"}
+TRAINING_STAGES = ("fit_cf", "teacher_samples", "sft", "grpo")  # they read the train and valid splits
+UNTIMED_FORMATS = {"exp3rt"}  # readers whose files have no timestamps: they split only as given
 CHAIN_METHODS = {"exp3rt", "reason4rec"}
 
 
@@ -20,6 +23,7 @@ def validate(cfg: DictConfig) -> None:
     _check_schema(cfg)
     _check_stages(cfg)
     _check_dataset(cfg.dataset)
+    _check_split_files(cfg)
 
 
 def _check_schema(cfg: DictConfig) -> None:
@@ -147,12 +151,18 @@ def _check_grpo(cfg: DictConfig) -> None:
 
 def _check_dataset(ds: DictConfig) -> None:
     fmt = ds.format.value
+    scale = _rating_scale(ds)
     if fmt == "synthetic":
         if ds.synthetic is None:
             raise ConfigError("dataset.synthetic: required when dataset.format=synthetic")
+        if scale != DEFAULT_SCALE:
+            raise ConfigError(f"dataset.rating_scale: the synthetic generator writes ratings 1-5; got {scale.as_list()}")
         return
+    if fmt in UNTIMED_FORMATS and ds.split.strategy.value != "given":
+        raise ConfigError(f"dataset.split.strategy: format {fmt} has no timestamps; "
+                          "use dataset.split.strategy=given with dataset.split.test_path=...")
     has_path = not OmegaConf.is_missing(ds, "reviews_path") and ds.reviews_path is not None
-    if not has_path and ds.reviews_remote.url is None:
+    if ds.split.strategy.value != "given" and not has_path and ds.reviews_remote.url is None:
         raise ConfigError(
             f"dataset.reviews_path: required for dataset={ds.name} (format {fmt}); "
             f"pass dataset.reviews_path=/path/to/reviews file"
@@ -162,3 +172,36 @@ def _check_dataset(ds: DictConfig) -> None:
     for key in ("k_core", "max_review_chars"):
         if ds[key] < 0:
             raise ConfigError(f"dataset.{key}: must be >= 0, got {ds[key]}")
+
+
+def _rating_scale(ds: DictConfig):
+    from recexp.data.scale import RatingScale
+
+    try:
+        return RatingScale.of(ds.rating_scale)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(str(error)) from None
+
+
+def _check_split_files(cfg: DictConfig) -> None:
+    """``split.strategy=given`` reads split.<split>_path (the test file always, the train and valid
+    files when the paradigm trains) instead of reviews_path; other strategies read no split file."""
+    ds, split = cfg.dataset, cfg.dataset.split
+    paths = {name: split[f"{name}_path"] for name in ("train", "valid", "test")}
+    if split.strategy.value != "given":
+        for name, path in paths.items():
+            if path is not None:
+                raise ConfigError(f"dataset.split.{name}_path: only read with dataset.split.strategy=given")
+        return
+    if ds.format.value == "synthetic":
+        raise ConfigError("dataset.split.strategy=given: reads files; the synthetic generator has none")
+    if not OmegaConf.is_missing(ds, "reviews_path") and ds.reviews_path is not None:
+        raise ConfigError("dataset.reviews_path: not read with dataset.split.strategy=given; pass the "
+                          "files as dataset.split.train_path, valid_path and test_path")
+    training = [stage for stage in cfg.paradigm.stages if stage in TRAINING_STAGES]
+    needed = ("train", "valid", "test") if training else ("test",)
+    for name in needed:
+        if paths[name] is None:
+            why = f"paradigm={cfg.paradigm.name} trains (stage {training[0]})" if training else "every paradigm evaluates on it"
+            raise ConfigError(f"dataset.split.{name}_path: required with dataset.split.strategy=given ({why}); "
+                              f"pass dataset.split.{name}_path=/path/to/{name} file")

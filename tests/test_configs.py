@@ -20,7 +20,7 @@ from .conftest import ROOT, run_cli
 
 CONF = ROOT / "conf"
 GROUPS = ("dataset", "model", "prompt", "reward", "paradigm", "trainer", "teacher", "logger", "experiment")
-NEEDS_PATH = {"amazon2014", "amazon2018", "amazon2023", "yelp"}
+NEEDS_PATH = {"amazon2014", "amazon2018", "amazon2023", "yelp", "imdb"}
 
 
 def _compose(*overrides: str):
@@ -49,6 +49,8 @@ def test_every_group_option_composes_and_validates(group, option):
         overrides += ["teacher.base_url=http://127.0.0.1:8000/v1", "teacher.model=m"]
     if group == "dataset" and option in NEEDS_PATH:
         overrides.append("dataset.reviews_path=/data/reviews.json.gz")
+    if group == "dataset" and option == "exp3rt_imdb":  # given split, test file only: evaluation
+        overrides += ["paradigm=zero_shot", "dataset.split.test_path=/data/test.json"]
     cfg = _compose(*overrides)
     validate(cfg)
     OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves
@@ -81,7 +83,7 @@ def test_key_forced_in_with_plus_is_rejected():
         ("paradigm=nope", "allowed values for 'paradigm': bias, distill_exp3rt, distill_reason4rec, distill_recsaver, global_mean, global_median, item_mean, mf, recone, reczero, sft_rating, user_mean, zero_shot"),
         ("dataset.k_core=abc", "dataset.k_core: Value 'abc' of type 'str' could not be converted to Integer"),
         ("dataset.bogus=1", "dataset.bogus: unknown key; allowed keys here: name, format, reviews_path"),
-        ("dataset.split.strategy=bad", "dataset.split.strategy: Invalid value 'bad', expected one of [leave_last, global_time]"),
+        ("dataset.split.strategy=bad", "dataset.split.strategy: Invalid value 'bad', expected one of [leave_last, global_time, given]"),
         ("logger.mode=loud", "logger.mode: Invalid value 'loud', expected one of [offline, online, disabled]"),
         ("dataset=amazon2014", "dataset.reviews_path: required for dataset=amazon2014"),
     ],

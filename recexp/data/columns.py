@@ -1,8 +1,9 @@
 """Column contract shared by readers, processing, cache and evaluation.
 
 Normalized interaction table (what every reader returns), one row per review:
-    user_id: string, item_id: string, rating: float64 in [1, 5],
-    timestamp: int64 (seconds since epoch), review_title: string|null, review_text: string|null
+    user_id: string, item_id: string, rating: float64 within ``dataset.rating_scale`` ([1, 5] by default),
+    timestamp: int64 (seconds since epoch; null for a format without timestamps, e.g. exp3rt),
+    review_title: string|null, review_text: string|null
 
 Normalized item table (where the source has metadata), one row per item:
     item_id: string, title, description: string|null, categories: list<string>|null,

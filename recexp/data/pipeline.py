@@ -13,8 +13,11 @@ from recexp.data import cache
 from recexp.data.fingerprint import file_sha256, fingerprint, hashes_dir
 from recexp.data.processing import Processed, process
 from recexp.data.raw import RawData
+from recexp.data.scale import DEFAULT_SCALE, RatingScale
 
 log = logging.getLogger(__name__)
+_CONTEXT_SOURCES = {"earlier_interactions": "interactions strictly earlier than the target (timestamps)",
+                    "train_file": "the train file alone (the files have no timestamps)"}
 
 
 @dataclass
@@ -26,6 +29,7 @@ class Dataset:
     fingerprint: str
     directory: Path
     metrics: dict[str, Any] = field(default_factory=dict)
+    scale: RatingScale = DEFAULT_SCALE
 
     def split(self, name: str):
         return self.processed.split(name)
@@ -35,19 +39,21 @@ def load_dataset(ds: DictConfig, cache_dir: str | Path) -> Dataset:
     """Reuse the cached splits for this exact data and processing config, or build them."""
     cache_root = Path(cache_dir).expanduser()
     raw_files, source, params, digest = _identify(ds, cache_root)
+    scale = RatingScale.of(ds.rating_scale)
     directory = cache_root / "processed" / f"{ds.name}-{digest[:16]}"
     cache_hit = cache.is_complete(directory)
     if cache_hit:
         log.info("data: reusing cached splits in %s", directory)
         processed, stats = cache.read_processed(directory)
     else:
-        raw = _read(ds, raw_files)
+        raw = _read(ds, raw_files, scale)
         log.info("data: processing %d interactions", raw.interactions.num_rows)
         extra = {"source": source, "processing_params": params, "skipped": raw.skipped, "n_lines": raw.n_lines}
         processed = process(raw, **params)
         stats = cache.write_processed(processed, directory, extra)
         log.info("data: cached splits in %s", directory)
-    return Dataset(processed, ds.name, digest, directory, _data_metrics(digest, directory, cache_hit, stats))
+    return Dataset(processed, ds.name, digest, directory, _data_metrics(digest, directory, cache_hit, stats),
+                   scale)
 
 
 def data_fingerprint(ds: DictConfig, cache_dir: str | Path) -> str:
@@ -67,6 +73,9 @@ def _identify(ds: DictConfig, cache_root: Path) -> tuple[dict[str, Path], dict, 
     source["code_version"] = _source_code_version(ds.format.value)
     if ds.format.value == "synthetic":
         source["synthetic"] = OmegaConf.to_container(ds.synthetic)
+    scale = RatingScale.of(ds.rating_scale)
+    if scale != DEFAULT_SCALE:  # the default stays out: fingerprints of 1-5 data do not change
+        source["rating_scale"] = scale.as_list()
     params = _processing_params(ds)
     return raw_files, source, params, fingerprint({"source": source, "processing": params})
 
@@ -76,7 +85,15 @@ def _raw_files(ds: DictConfig, cache_root: Path) -> dict[str, Path]:
         return {}
     from recexp.data.download import ensure_file
 
-    files = {"reviews": ensure_file(ds.reviews_path, ds.reviews_remote, cache_root, config_key="dataset.reviews_path")}
+    if ds.split.strategy.value == "given":
+        from recexp.config import RemoteFile
+        from recexp.data.given import split_paths
+
+        files = {name: ensure_file(path, RemoteFile(), cache_root, config_key=f"dataset.split.{name}_path")
+                 for name, path in split_paths(ds.split).items()}
+    else:
+        files = {"reviews": ensure_file(ds.reviews_path, ds.reviews_remote, cache_root,
+                                        config_key="dataset.reviews_path")}
     if ds.meta_path is not None or ds.meta_remote.url is not None:
         files["meta"] = ensure_file(ds.meta_path, ds.meta_remote, cache_root, config_key="dataset.meta_path")
     return files
@@ -97,11 +114,17 @@ def _describe_file(path: Path, cache_root: Path) -> dict[str, Any]:
     return {"path": str(path), "sha256": file_sha256(path, hashes_dir(cache_root))}
 
 
-def _read(ds: DictConfig, raw_files: dict[str, Path]) -> RawData:
+def _read(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale) -> RawData:
     if ds.format.value == "synthetic":
         from recexp.data.synthetic import generate
 
         return generate(**OmegaConf.to_container(ds.synthetic))
+    if ds.split.strategy.value == "given":
+        from recexp.data.given import read_given
+
+        splits = {name: path for name, path in raw_files.items() if name != "meta"}
+        return read_given(ds.format.value, splits, raw_files.get("meta"), strict=ds.strict,
+                          max_review_chars=ds.max_review_chars, scale=scale)
     from recexp.data.readers import read_raw
 
     return read_raw(
@@ -110,6 +133,7 @@ def _read(ds: DictConfig, raw_files: dict[str, Path]) -> RawData:
         raw_files.get("meta"),
         strict=ds.strict,
         max_review_chars=ds.max_review_chars,
+        scale=scale,
     )
 
 
@@ -132,4 +156,7 @@ def _data_metrics(digest: str, directory: Path, cache_hit: bool, stats: dict) ->
     metrics.update({f"data/skipped/{reason}": n for reason, n in stats.get("skipped", {}).items()})
     for reason, n in stats.get("skipped", {}).items():
         log.warning("data: skipped %d malformed input lines (%s)", n, reason)
+    if "context_source" in stats["processing"]:
+        log.info("data: split.strategy=given, files used as given (no dedupe, no k-core); contexts "
+                 "from %s", _CONTEXT_SOURCES[stats["processing"]["context_source"]])
     return metrics

@@ -55,19 +55,24 @@ def process(raw: RawData, *, dedupe: bool = True, k_core: int = 5,
             test_frac: float = 0.1, history_k: int = 10, item_reviews_k: int = 10) -> Processed:
     """Dedupe (keep latest), iterative k-core, split, and strictly-earlier contexts per row.
 
-    Consumes ``raw.interactions`` (set to None). The text columns are passed on uncopied, in
-    read order, as ``Processed.reviews``; the other input columns are released once coded."""
+    With ``split_strategy="given"`` the rows keep the split of their file (``raw.splits``) and
+    are used as they come (no dedupe, no k-core); ``stats["context_source"]`` says where contexts
+    come from (see ``_times``). Consumes ``raw.interactions`` (set to None). The text columns are
+    passed on uncopied, in read order, as ``Processed.reviews``; the other input columns are
+    released once coded."""
     strategy = getattr(split_strategy, "value", split_strategy)
+    given = strategy == "given"
     table, raw.interactions = raw.interactions, None
     reviews = table.select(list(C.REVIEW_COLUMNS))
     users, user_ids = _codes(table[C.USER])
     items, item_ids = _codes(table[C.ITEM])
-    times, ratings = table[C.TIMESTAMP].to_numpy(), table[C.RATING].to_numpy()
+    times, timed = _times(table[C.TIMESTAMP], raw.splits, strategy)
+    ratings = table[C.RATING].to_numpy()
     del table  # arrow's pool may keep the freed pages (mimalloc does): return them to the OS
     pa.default_memory_pool().release_unused()
-    rows, stats = _select_rows(users, items, times, dedupe, k_core)
+    rows, stats = _select_rows(users, items, times, dedupe and not given, 0 if given else k_core)
     users, items, times, ratings = users[rows], items[rows], times[rows], ratings[rows]
-    split = _split(users, times, strategy, valid_frac, test_frac)
+    split = raw.splits[rows] if given else _split(users, times, strategy, valid_frac, test_frac)
     item_order = _order_by(items, times)
     contexts = _context_columns(users, items, times, ratings, item_order, history_k,
                                 item_reviews_k)
@@ -76,15 +81,40 @@ def process(raw: RawData, *, dedupe: bool = True, k_core: int = 5,
     columns = {
         C.USER: user_ids.take(users), C.ITEM: item_ids.take(items),
         C.RATING: pa.array(ratings, pa.float64()),
-        C.TIMESTAMP: pa.array(times, pa.int64()), C.REVIEW_ROW: pa.array(rows, pa.int64()),
+        C.TIMESTAMP: pa.array(times, pa.int64()) if timed else pa.nulls(len(times), pa.int64()),
+        C.REVIEW_ROW: pa.array(rows, pa.int64()),
         C.SPLIT: pa.DictionaryArray.from_arrays(split, pa.array(C.SPLITS)).cast(pa.string()),
     }
     for name in C.CONTEXT_COLUMNS:  # int32 positions become int64 columns one at a time
         values = contexts.pop(name)
         columns[name] = pa.array(values, pa.int64() if values.dtype.kind == "i" else None)
+    if given:
+        stats["context_source"] = "earlier_interactions" if timed else "train_file"
     kept_item_ids = item_ids.take(np.unique(items))
     return Processed(pa.table(columns), reviews, item_order,
                      _restrict_items(raw.items, kept_item_ids), stats)
+
+
+def _times(column: pa.ChunkedArray, splits: np.ndarray | None,
+           strategy: str) -> tuple[np.ndarray, bool]:
+    """The timestamps as int64, and whether the files have them.
+
+    Files without timestamps (format exp3rt) split only as given, and then contexts come from the
+    train file alone: train rows are timed by read order (each sees the train rows before it),
+    valid and test rows all after them (each sees the whole train file, no valid or test row)."""
+    if strategy == "given" and splits is None:
+        raise ValueError("split strategy 'given' needs the split of every row (RawData.splits)")
+    if column.null_count == 0:
+        return column.to_numpy(), True
+    if column.null_count != len(column):
+        raise ValueError("timestamps: some rows have one and others not")
+    if strategy != "given":
+        raise ValueError(f"dataset.split.strategy={strategy} needs timestamps and these files have "
+                         "none; use dataset.split.strategy=given with one file per split")
+    train = splits == 0
+    times = np.full(len(splits), np.count_nonzero(train), np.int64)
+    times[train] = np.arange(np.count_nonzero(train))
+    return times, False
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:

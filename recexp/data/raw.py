@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 
 
@@ -20,9 +21,12 @@ class RawData:
     skipped: malformed input lines skipped, per reason (e.g. ``bad_json``, ``missing_user``,
         ``bad_rating``; metadata reasons are prefixed ``meta_``)
     n_lines: input lines read from the review file(s)
+    splits: per interaction, its split code (index into ``recexp.data.columns.SPLITS``) when the
+        files come split (``dataset.split.strategy=given``), else None
     """
 
     interactions: pa.Table
     items: pa.Table | None = None
     skipped: dict[str, int] = field(default_factory=dict)
     n_lines: int = 0
+    splits: np.ndarray | None = None

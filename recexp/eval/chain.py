@@ -45,7 +45,7 @@ class ChainPredictor:
                     if content is None:
                         unparsed[i].append(role.name)
                     prior[i][role.name] = content if content is not None else text.strip()
-        preds = [parse_rating(text, self.template.tags) for text in outputs]  # the last role's answers
+        preds = [parse_rating(text, self.template.tags, self.template.scale) for text in outputs]  # the last role's answers
         return pd.DataFrame({
             "pred": np.array([np.nan if p is None else p for p in preds], dtype=np.float64),
             "completion": ["\n".join(t) for t in transcripts], "prompt_shortened": shortened,

@@ -108,7 +108,7 @@ class LLMPredictor:
         texts, shortened = self.prompts(table.column("row").to_numpy())
         completions = generate_batched(self.model, self.tokenizer, texts, batch_size=self.batch_size,
                                        max_new_tokens=self.max_new_tokens, desc=desc)
-        preds = [parse_rating(c, self.template.tags) for c in completions]
+        preds = [parse_rating(c, self.template.tags, self.template.scale) for c in completions]
         return pd.DataFrame({
             "pred": np.array([np.nan if p is None else p for p in preds], dtype=np.float64),
             "completion": completions, "prompt_shortened": shortened,

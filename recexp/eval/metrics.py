@@ -6,7 +6,8 @@
 - ``mae_median_fallback``/``rmse_median_fallback``: over all cases, a missing prediction scored
   at the train median (the MAE-optimal constant). Model selection (best step, sweep objectives)
   uses this one: not answering can never beat the constant baseline, unlike the user-mean fallback;
-- ``mae_by_true/<r>``: MAE (with fallback) among cases whose true rating rounds to r;
+- ``mae_by_true/<r>``: MAE (with fallback) among cases whose true rating rounds to r, for every
+  level r of the rating scale (``dataset.rating_scale``; errors are in the scale's units);
 - ``pred_hist/<r>``: fraction of the predictions that round to r (half up, ``recexp.eval.rounding``) (a collapse onto one rating
   shows here while MAE can still look fine); ``pred_top_share``: the share of the most frequent
   predicted rating (1.0 for a constant predictor); ``pearson``: correlation of prediction and truth
@@ -18,17 +19,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from recexp.data.scale import DEFAULT_SCALE, RatingScale
 from recexp.eval.rounding import round_rating
 
-RATING_LEVELS = (1, 2, 3, 4, 5)
+RATING_LEVELS = DEFAULT_SCALE.levels  # the default scale's; a run uses its dataset's
 # Model selection (the best GRPO step, sweep objectives): valid MAE with unparsed answers scored at
 # the train median, so a model cannot win by answering less (the user-mean fallback lets it).
 SELECTION_KEY = "mae_median_fallback"
 
 
 def rating_metrics(true: np.ndarray, pred: np.ndarray, fallback: np.ndarray,
-                   median: float | None = None) -> dict[str, float]:
-    """Metrics of ``pred`` against ``true``; ``median`` (the train median) adds the
+                   median: float | None = None, scale: RatingScale = DEFAULT_SCALE) -> dict[str, float]:
+    """Metrics of ``pred`` against ``true`` on ``scale``; ``median`` (the train median) adds the
     ``*_median_fallback`` errors."""
     true, pred, fallback = (np.asarray(a, dtype=np.float64) for a in (true, pred, fallback))
     covered = ~np.isnan(pred)
@@ -38,17 +40,17 @@ def rating_metrics(true: np.ndarray, pred: np.ndarray, fallback: np.ndarray,
     metrics.update(_errors(true, filled, suffix="_fallback"))
     if median is not None:
         metrics.update(_errors(true, np.where(covered, pred, median), suffix="_median_fallback"))
-    for level in RATING_LEVELS:
+    for level in scale.levels:
         mask = round_rating(true) == level
         if mask.any():
             metrics[f"mae_by_true/{level}"] = float(np.abs(filled[mask] - true[mask]).mean())
-    metrics.update(_prediction_spread(true[covered], pred[covered]))
+    metrics.update(_prediction_spread(true[covered], pred[covered], scale.levels))
     return metrics
 
 
-def _prediction_spread(true: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+def _prediction_spread(true: np.ndarray, pred: np.ndarray, levels: tuple[int, ...]) -> dict[str, float]:
     spread = {f"pred_hist/{level}": float(np.mean(round_rating(pred) == level)) if pred.size else 0.0
-              for level in RATING_LEVELS}
+              for level in levels}
     spread["pred_top_share"] = _top_share(pred)
     constant = pred.size < 2 or np.ptp(pred) == 0 or np.ptp(true) == 0
     spread["pearson"] = float("nan") if constant else float(np.corrcoef(pred, true)[0, 1])

@@ -74,10 +74,11 @@ def ensure_tiny(cache_root: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -
 
 def _build(out: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -> dict:
     from recexp.models.warmup import warmup_examples, warm_up
-    from recexp.prompts.templates import TEMPLATES
+    from recexp.prompts.templates import TEMPLATES, get_template
 
     n, seed = tiny_cfg["warmup_samples"], tiny_cfg["seed"]
-    templates = [TEMPLATES[name] for name, count in tiny_cfg["warmup_templates"].items() for _ in range(count)]
+    templates = [get_template(name, data.scale) for name, count in tiny_cfg["warmup_templates"].items()
+                 for _ in range(count)]
     unbudgeted = warmup_examples(data, templates, prompt_cfg, n, seed)
     tags = tuple(dict.fromkeys(tag for t in TEMPLATES.values() for tag in t.tags))
     tokenizer = build_tokenizer(_corpus(unbudgeted, templates), tiny_cfg["vocab_size"], tags)

@@ -16,25 +16,37 @@ log = logging.getLogger(__name__)
 def warmup_examples(data: Any, templates: list[Any], prompt_cfg: dict, n: int, seed: int,
                     tokenizer: Any = None) -> list[dict]:
     """``n`` prompt/completion pairs from train interactions, the templates taken in turn; the
-    completion restates the prompt's facts and ends on a rating drawn uniformly from 1-5 (the true
-    rating is never used)."""
+    completion restates the prompt's facts and ends on a rating drawn uniformly from the templates'
+    scale (the true rating is never used). The rows are train rows; without any (a given split
+    with a test file alone), the prompts of every row (their ratings unused), which the log says."""
     from recexp.data.context import ContextBuilder
     from recexp.prompts.facts import fact_sheet, write_answer
 
     rng = np.random.default_rng(seed)
-    train_rows = data.split("train").column("row").to_numpy()
+    train_rows = _prompt_rows(data)
     rows = rng.choice(train_rows, size=n, replace=len(train_rows) < n)
-    ratings = rng.integers(1, 6, size=n)
+    scale = templates[0].scale
+    ratings = rng.integers(scale.lo, scale.hi + 1, size=n)
     builder = ContextBuilder(data.processed, snippet_chars=prompt_cfg["snippet_chars"])
     examples = []
     for i, (row, rating) in enumerate(zip(rows, ratings)):
         template = templates[i % len(templates)]
         ctx = builder.build(int(row))
-        facts = fact_sheet(ctx, item_reviews_limit=prompt_cfg["item_reviews_limit"])
+        facts = fact_sheet(ctx, item_reviews_limit=prompt_cfg["item_reviews_limit"], scale=template.scale)
         answer = write_answer(template, facts, int(rating))
         examples.append({"prompt": render(template, ctx, prompt_cfg, tokenizer),
                          "completion": [{"role": "assistant", "content": answer}]})
     return examples
+
+
+def _prompt_rows(data: Any) -> np.ndarray:
+    """The train rows, or (no train split) every row: only their prompts are used."""
+    rows = data.split("train").column("row").to_numpy()
+    if len(rows):
+        return rows
+    log.warning("model: no train rows; the tiny model's format warm-up uses the prompts of all %d rows "
+                "(their ratings are never read)", data.processed.interactions.num_rows)
+    return np.arange(data.processed.interactions.num_rows)
 
 
 def render(template: Any, ctx: dict, prompt_cfg: dict, tokenizer: Any = None) -> list[dict]:

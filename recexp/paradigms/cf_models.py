@@ -1,8 +1,8 @@
 """Classic rating predictors: global median, global / user / item means, regularized biases, biased MF.
 
 Every model: ``fit(train, valid)`` on arrow tables with user_id, item_id, rating, and
-``predict(table) -> float64 array`` clipped to [1, 5], NaN where it has nothing to say
-(user_mean for a user unseen in train, item_mean for an unseen item)."""
+``predict(table) -> float64 array`` clipped to the rating scale (``scale``, [1, 5] by default),
+NaN where it has nothing to say (user_mean for a user unseen in train, item_mean for an unseen item)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from recexp.data.columns import ITEM, RATING, USER
+from recexp.data.scale import DEFAULT_SCALE, RatingScale
 
 log = logging.getLogger(__name__)
-MIN_RATING, MAX_RATING = 1.0, 5.0
 
 
 @dataclass
@@ -40,8 +40,6 @@ class IdEncoder:
         return Encoded(users, items, table.column(RATING).to_numpy().astype(np.float64))
 
 
-def _clip(pred: np.ndarray) -> np.ndarray:
-    return np.clip(pred, MIN_RATING, MAX_RATING)
 
 
 def _group_mean(codes: np.ndarray, values: np.ndarray, size: int, reg: float = 0.0) -> np.ndarray:
@@ -55,8 +53,8 @@ def _group_mean(codes: np.ndarray, values: np.ndarray, size: int, reg: float = 0
 class MeanModel:
     """Mean train rating: overall (``global``), per user (``user``) or per item (``item``)."""
 
-    def __init__(self, by: str) -> None:
-        self.by = by
+    def __init__(self, by: str, scale: RatingScale = DEFAULT_SCALE) -> None:
+        self.by, self.scale = by, scale
 
     def fit(self, train: pa.Table, valid: pa.Table | None = None) -> "MeanModel":
         self.encoder = IdEncoder(train)
@@ -70,7 +68,7 @@ class MeanModel:
 
     def predict(self, table: pa.Table) -> np.ndarray:
         if self.by == "global":
-            return np.full(table.num_rows, _clip(np.array(self.mu)), dtype=np.float64)
+            return np.full(table.num_rows, self.scale.clip(np.array(self.mu)), dtype=np.float64)
         codes = getattr(self.encoder.encode(table), "users" if self.by == "user" else "items")
         return np.where(codes >= 0, self.means[np.maximum(codes, 0)], np.nan)
 
@@ -79,19 +77,22 @@ class MedianModel:
     """The median train rating for everyone: the MAE-optimal constant, the honest floor for a
     model that predicts one rating everywhere (the mean is the RMSE-optimal one)."""
 
+    def __init__(self, scale: RatingScale = DEFAULT_SCALE) -> None:
+        self.scale = scale
+
     def fit(self, train: pa.Table, valid: pa.Table | None = None) -> "MedianModel":
         self.median = float(np.median(train.column(RATING).to_numpy().astype(np.float64)))
         return self
 
     def predict(self, table: pa.Table) -> np.ndarray:
-        return np.full(table.num_rows, _clip(np.array(self.median)), dtype=np.float64)
+        return np.full(table.num_rows, self.scale.clip(np.array(self.median)), dtype=np.float64)
 
 
 class BiasModel:
     """mu + b_u + b_i with L2 strength ``reg``, fit by alternating least squares (closed form)."""
 
-    def __init__(self, reg: float, n_iter: int = 20) -> None:
-        self.reg, self.n_iter = reg, n_iter
+    def __init__(self, reg: float, n_iter: int = 20, scale: RatingScale = DEFAULT_SCALE) -> None:
+        self.reg, self.n_iter, self.scale = reg, n_iter, scale
 
     def fit(self, train: pa.Table, valid: pa.Table | None = None) -> "BiasModel":
         self.encoder = IdEncoder(train)
@@ -110,7 +111,7 @@ class BiasModel:
         enc = self.encoder.encode(table)
         b_u = np.where(enc.users >= 0, self.b_user[np.maximum(enc.users, 0)], 0.0)
         b_i = np.where(enc.items >= 0, self.b_item[np.maximum(enc.items, 0)], 0.0)
-        return _clip(self.mu + b_u + b_i)
+        return self.scale.clip(self.mu + b_u + b_i)
 
 
 class MFModel:
@@ -119,10 +120,10 @@ class MFModel:
     the same objective as Surprise's SVD; early stopping on valid (best epoch kept)."""
 
     def __init__(self, factors: int, reg: float, lr: float, max_epochs: int, patience: int,
-                 batch_size: int, select_by: str, seed: int) -> None:
+                 batch_size: int, select_by: str, seed: int, scale: RatingScale = DEFAULT_SCALE) -> None:
         self.factors, self.reg, self.lr = factors, reg, lr
         self.max_epochs, self.patience, self.batch_size = max_epochs, patience, batch_size
-        self.select_by, self.seed = select_by, seed
+        self.select_by, self.seed, self.scale = select_by, seed, scale
 
     def fit(self, train: pa.Table, valid: pa.Table | None, epochs: int | None = None) -> "MFModel":
         """Early stopping on ``valid``; without it, exactly ``epochs`` epochs (a refit)."""
@@ -196,7 +197,7 @@ class MFModel:
         seen_u, seen_i = enc.users >= 0, enc.items >= 0
         u, i = np.maximum(enc.users, 0), np.maximum(enc.items, 0)
         dot = np.where(seen_u & seen_i, (p[u] * q[i]).sum(1), 0.0)
-        return _clip(self.mu + np.where(seen_u, b_u[u], 0.0) + np.where(seen_i, b_i[i], 0.0) + dot)
+        return self.scale.clip(self.mu + np.where(seen_u, b_u[u], 0.0) + np.where(seen_i, b_i[i], 0.0) + dot)
 
 
 def selection_score(true: np.ndarray, pred: np.ndarray, metric: str) -> float:

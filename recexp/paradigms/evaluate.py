@@ -39,7 +39,8 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
             log.warning("evaluate: split %s is empty", split)
             continue
         frame = _predict(state.predictor, table, split, global_mean)
-        metrics = rating_metrics(frame["true"], frame["pred"], frame["fallback"], median=median)
+        metrics = rating_metrics(frame["true"], frame["pred"], frame["fallback"], median=median,
+                                 scale=state.data.scale)
         if "unparsed_roles" in frame:  # a chain of roles: share of answers where a role missed its tag
             metrics["chain_unparsed"] = float((frame["unparsed_roles"] != "").mean())
         if "completion" in frame:  # LLM paradigms: mean_completion_tokens (a sweep objective)
@@ -72,13 +73,16 @@ def warn_if_collapsed(name: str, pred, median: float) -> None:
 
 
 def train_mean(state: RunState) -> float:
-    return float(np.mean(state.data.split("train").column(RATING).to_numpy()))
+    """The train mean rating (NaN without train rows: a given split with a test file alone)."""
+    ratings = state.data.split("train").column(RATING).to_numpy()
+    return float(np.mean(ratings)) if len(ratings) else float("nan")
 
 
 def train_median(state: RunState) -> float:
     """The train median rating: the MAE-optimal constant, what an unparsed answer scores in
-    ``*_median_fallback`` (model selection)."""
-    return float(np.median(state.data.split("train").column(RATING).to_numpy()))
+    ``*_median_fallback`` (model selection); NaN without train rows."""
+    ratings = state.data.split("train").column(RATING).to_numpy()
+    return float(np.median(ratings)) if len(ratings) else float("nan")
 
 
 def fallback_ratings(table, global_mean: float) -> np.ndarray:

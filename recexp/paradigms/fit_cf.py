@@ -23,13 +23,13 @@ def fit_cf(state: RunState) -> RunState:
     select_by = cf.select_by.value
     best_score, best = np.inf, None
     for params in _grid(cf):
-        model = _build(cf, params, state.cfg.seed).fit(train, valid)
+        model = _build(cf, params, state.cfg.seed, state.data.scale).fit(train, valid)
         score = selection_score(valid.column(RATING).to_numpy(), model.predict(valid), select_by)
         log.info("fit_cf %s %s: valid %s %.4f", cf.model.value, params, select_by, score)
         if best is None or score < best_score:
             best_score, best = score, (model, params)
     model, params = best
-    state.predictor = _refit(cf, params, model, train, valid, state.cfg.seed) if cf.refit else model
+    state.predictor = _refit(cf, params, model, train, valid, state.cfg.seed, state.data.scale) if cf.refit else model
     state.metrics.update({f"cf/best/{k}": v for k, v in params.items()})
     state.metrics["cf/grid_size"] = len(_grid(cf))
     state.metrics.update(fit_on_metrics(cf.refit))
@@ -38,13 +38,13 @@ def fit_cf(state: RunState) -> RunState:
     return state
 
 
-def _refit(cf, params: dict, selected, train, valid, seed: int) -> RefitPredictor:
+def _refit(cf, params: dict, selected, train, valid, seed: int, scale) -> RefitPredictor:
     """The selected hyperparameters (and MF's selected epoch count) fit again on train + valid."""
     both = train_and_valid(train, valid)
     if isinstance(selected, MFModel):
-        refit = _build(cf, params, seed).fit(both, None, epochs=selected.best_epoch)
+        refit = _build(cf, params, seed, scale).fit(both, None, epochs=selected.best_epoch)
     else:
-        refit = _build(cf, params, seed).fit(both)
+        refit = _build(cf, params, seed, scale).fit(both)
     log.info("fit_cf %s %s: refit on train + valid (%d interactions) for test", cf.model.value, params, both.num_rows)
     return RefitPredictor(selected, refit, valid)
 
@@ -58,15 +58,16 @@ def _grid(cf) -> list[dict]:
     return [{}]
 
 
-def _build(cf, params: dict, seed: int):
+def _build(cf, params: dict, seed: int, scale):
     kind = cf.model.value
     if kind in ("global_mean", "user_mean", "item_mean"):
-        return MeanModel(kind.removesuffix("_mean"))
+        return MeanModel(kind.removesuffix("_mean"), scale=scale)
     if kind == "global_median":
-        return MedianModel()
+        return MedianModel(scale=scale)
     if kind == "bias":
-        return BiasModel(reg=params["reg"])
+        return BiasModel(reg=params["reg"], scale=scale)
     return MFModel(
         factors=params["factors"], reg=params["reg"], lr=cf.lr, max_epochs=cf.max_epochs,
         patience=cf.patience, batch_size=cf.batch_size, select_by=cf.select_by.value, seed=seed,
+        scale=scale,
     )

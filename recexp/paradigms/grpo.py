@@ -32,7 +32,7 @@ def grpo(state: RunState) -> RunState:
     cfg = state.cfg
     check_completion_budget(state)
     template = template_of(cfg)
-    funcs, weights = build_reward_funcs(dict(cfg.reward.weights), template.tags)
+    funcs, weights = build_reward_funcs(dict(cfg.reward.weights), template.tags, template.scale)
     args = GRPOConfig(**training_args(state, cfg.trainer, "checkpoints", reward_weights=weights))
     train_set = prompt_dataset(state, "train", cfg.trainer.max_train_prompts)
     callback = valid_callback(state)
@@ -86,7 +86,8 @@ def valid_callback(state: RunState):
         state.predictor.model = model
         frame = state.predictor.predict(subset, desc="valid during training")
         model.train(was_training)
-        return rating_metrics(subset.column("rating").to_numpy(), frame["pred"].to_numpy(), fallback, median=median)
+        return rating_metrics(subset.column("rating").to_numpy(), frame["pred"].to_numpy(), fallback,
+                              median=median, scale=state.data.scale)
 
     return ValidEvalCallback(evaluate, every, state.run_dir / "best", log_fn=state.tracker.log,
                              report=trial_reporter(state.cfg))

@@ -15,9 +15,10 @@ def prompt_settings(prompt_cfg: DictConfig) -> dict:
 
 
 def template_of(cfg: DictConfig):
+    from recexp.data.scale import RatingScale
     from recexp.prompts import get_template
 
-    return get_template(cfg.prompt.template.value)
+    return get_template(cfg.prompt.template.value, RatingScale.of(cfg.dataset.rating_scale))
 
 
 def load_model(state: RunState) -> RunState:

@@ -54,7 +54,8 @@ class SampleJob:
         items = []
         for row in tqdm(rows, desc="teacher_samples: contexts", disable=None):
             ctx = builder.build(int(row))
-            facts = {**fact_sheet(ctx, item_reviews_limit=prompt_cfg["item_reviews_limit"]), "template": template.name}
+            facts = {**fact_sheet(ctx, item_reviews_limit=prompt_cfg["item_reviews_limit"], scale=template.scale),
+                     "template": template.name}
             text, _ = context_message(template, ctx, tokenizer=state.tokenizer, prompt_cfg=prompt_cfg,
                                       reserve=chain_reserve(roles))
             items.append(Item(int(row), int(round_rating(ratings[int(row)])), facts, text))
@@ -93,7 +94,7 @@ class SampleJob:
 
         if text is None:
             return None
-        rating = formatted_rating(text, self.template.tags, strict=True)
+        rating = formatted_rating(text, self.template.tags, self.template.scale, strict=True)
         if rating is None:
             self.counts["bad_format"] += 1
         return rating
@@ -139,7 +140,7 @@ def recsaver(job: SampleJob) -> tuple[list[dict], dict]:
 
 
 def _verify_request(item: Item, answer: str) -> TeacherRequest:
-    messages = verify_messages(item.context, answer, item.true)
+    messages = verify_messages(item.context, answer, item.true, item.facts["scale"])
     return TeacherRequest(tuple(messages), "verify", {**item.facts, "answer": answer}, item.true)
 
 

@@ -9,11 +9,17 @@ role is rating-guided (``hint_messages``)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from recexp.data.scale import DEFAULT_SCALE, RatingScale
 from recexp.prompts.templates import Template
 
-_TASK = "You help predict the rating (an integer from 1 to 5) that a user will give an item."
+
+def _task(scale: RatingScale) -> str:
+    return f"You help predict the rating (an integer {scale.describe()}) that a user will give an item."
+
+
+_TASK = _task(DEFAULT_SCALE)
 
 
 @dataclass(frozen=True)
@@ -82,9 +88,10 @@ def hint_messages(messages: list[dict], rating: int, template: Template | None) 
     return messages[:-1] + [{**messages[-1], "content": f"{messages[-1]['content']}\n\n{hint}"}]
 
 
-def verify_messages(context_message: str, answer: str, rating: int) -> list[dict]:
+def verify_messages(context_message: str, answer: str, rating: int,
+                    scale: RatingScale = DEFAULT_SCALE) -> list[dict]:
     """Rec-SAVER's self-verification: is ``answer`` consistent with the true rating?"""
-    system = (f"{_TASK}\nYou check a reasoning trace. The user's actual rating was {rating}. "
+    system = (f"{_task(scale)}\nYou check a reasoning trace. The user's actual rating was {rating}. "
               "Is the reasoning consistent with that rating, and does its conclusion match it? "
               "Answer only <verdict>yes</verdict> or <verdict>no</verdict>.")
     user = f"{context_message}\n\nreasoning to check:\n{answer}"
@@ -105,14 +112,22 @@ def verdict(text: str) -> bool | None:
 
 
 def chain(method: str, template: Template) -> list[Role]:
-    """The roles a method's student plays, in inference order (the last one rates)."""
+    """The roles a method's student plays, in inference order (the last one rates), on the
+    template's rating scale."""
     if method == "exp3rt":
-        return [USER_PROFILE, ITEM_PROFILE, rating_role(template, ("user_profile", "item_profile"))]
+        return [_on_scale(USER_PROFILE, template.scale), _on_scale(ITEM_PROFILE, template.scale),
+                rating_role(template, ("user_profile", "item_profile"))]
     if method == "reason4rec":
-        return [SUMMARIZER, REASONER, rating_role(template, ("summarizer", "reasoner"), name="predictor")]
+        return [_on_scale(SUMMARIZER, template.scale), _on_scale(REASONER, template.scale),
+                rating_role(template, ("summarizer", "reasoner"), name="predictor")]
     if method in ("recone", "recsaver", "rating_only"):
         return [rating_role(template, ())]
     raise ValueError(f"unknown sample method {method!r}; allowed: exp3rt, reason4rec, recone, recsaver, rating_only")
+
+
+def _on_scale(role: Role, scale: RatingScale) -> Role:
+    """``role`` with its task sentence stated on ``scale`` (the constants are on the default)."""
+    return role if scale == DEFAULT_SCALE else replace(role, system=_task(scale) + role.system[len(_TASK):])
 
 
 def context_message(template: Template, ctx: dict, *, tokenizer, prompt_cfg: dict, reserve: int = 0) -> tuple[str, bool]:

@@ -5,10 +5,13 @@ is the registry key, which TRL uses to log ``rewards/<name>/mean``. Rules common
 
 - The prediction comes from ``formatted_rating``: a rating counts only when the reference format
   holds (see ``recexp.rewards.parsing``), so every rating-type reward is 0.0 on a format failure.
+- Ratings live on the dataset's scale ``[lo, hi]`` (``dataset.rating_scale``, default [1, 5];
+  ``RewardFunction.scale``): it bounds the parsed prediction and the true rating, and the errors
+  are taken over its width ``hi - lo`` (on 1-5 the numbers are the RecZero reference's).
 - A reward that needs the true rating (every one but ``format``, ``format_strict`` and
   ``format_soft``) raises ``MissingRewardColumn`` at its first call when the dataset has no
   ``rating`` column, naming the reward and the column (it would otherwise score 0.0 everywhere).
-- A true rating that is missing, non-numeric, NaN/inf, a bool or outside [1, 5] is invalid: the
+- A true rating that is missing, non-numeric, NaN/inf, a bool or outside the scale is invalid: the
   rating-type rewards give 0.0 for that sample (numeric strings such as ``"4"`` are accepted).
 - Returned values are plain finite floats within ``REWARD_RANGES[name]``; nothing raises on odd
   completions or ratings. ``completions`` and ``rating`` of different lengths raise ValueError
@@ -21,10 +24,9 @@ import math
 import numbers
 from typing import Any, Callable, Mapping, Sequence
 
+from recexp.data.scale import DEFAULT_SCALE, RatingScale
 from recexp.eval.rounding import round_rating
 from recexp.rewards.parsing import (
-    RATING_MAX,
-    RATING_MIN,
     THINK_BEFORE_REC_TAGS,
     completion_text,
     formatted_rating,
@@ -33,61 +35,63 @@ from recexp.rewards.parsing import (
     step_blocks,
 )
 
-Scorer = Callable[[str, tuple[str, ...], Any], float]
+Scorer = Callable[[str, tuple[str, ...], Any, RatingScale], float]
 
 
-def true_rating(value: Any) -> float | None:
-    """The dataset rating as a float in [1, 5], or None when missing/invalid (never raises)."""
+def true_rating(value: Any, scale: RatingScale = DEFAULT_SCALE) -> float | None:
+    """The dataset rating as a float within ``scale``, or None when missing/invalid (never raises)."""
     if value is None or isinstance(value, bool):
         return None
     try:
         number = float(value)
     except Exception:  # noqa: BLE001 - any odd object is just an invalid rating
         return None
-    return number if math.isfinite(number) and RATING_MIN <= number <= RATING_MAX else None
+    return number if math.isfinite(number) and scale.contains(number) else None
 
 
-def _prediction_and_truth(text: str, tags: tuple[str, ...], truth: Any) -> tuple[float, float] | None:
-    pred, true = formatted_rating(text, tags), true_rating(truth)
+def _prediction_and_truth(text: str, tags: tuple[str, ...], truth: Any,
+                          scale: RatingScale) -> tuple[float, float] | None:
+    pred, true = formatted_rating(text, tags, scale), true_rating(truth, scale)
     return None if pred is None or true is None else (pred, true)
 
 
-def score_format(text: str, tags: tuple[str, ...], truth: Any) -> float:
-    """+1 if each block appears once, in order, non-empty, with a rating in range, else -1
+def score_format(text: str, tags: tuple[str, ...], truth: Any, scale: RatingScale = DEFAULT_SCALE) -> float:
+    """+1 if each block appears once, in order, non-empty, with a rating within the scale, else -1
     (the RecZero reference; text outside the blocks is allowed)."""
-    return 1.0 if formatted_rating(text, tags) is not None else -1.0
+    return 1.0 if formatted_rating(text, tags, scale) is not None else -1.0
 
 
-def score_format_strict(text: str, tags: tuple[str, ...], truth: Any) -> float:
+def score_format_strict(text: str, tags: tuple[str, ...], truth: Any, scale: RatingScale = DEFAULT_SCALE) -> float:
     """+1 if the text is the blocks alone (whitespace around them only) and ``format`` holds, else -1."""
-    return 1.0 if formatted_rating(text, tags, strict=True) is not None else -1.0
+    return 1.0 if formatted_rating(text, tags, scale, strict=True) is not None else -1.0
 
 
-def score_rating(text: str, tags: tuple[str, ...], truth: Any) -> float:
-    """1 - |pred - true| / 2, in [-1, 1] (RecZero reference); 0 on format failure."""
-    pair = _prediction_and_truth(text, tags, truth)
-    return 0.0 if pair is None else 1.0 - abs(pair[0] - pair[1]) / 2.0
+def score_rating(text: str, tags: tuple[str, ...], truth: Any, scale: RatingScale = DEFAULT_SCALE) -> float:
+    """1 - 2 |pred - true| / (hi - lo), in [-1, 1]: 1 exact, -1 at the farthest rating of the scale
+    (the RecZero reference 1 - |pred - true| / 2 on 1-5); 0 on format failure."""
+    pair = _prediction_and_truth(text, tags, truth, scale)
+    return 0.0 if pair is None else 1.0 - 2.0 * abs(pair[0] - pair[1]) / scale.width
 
 
-def score_rating_linear(text: str, tags: tuple[str, ...], truth: Any) -> float:
-    """1 - |pred - true| / 4, in [0, 1]; 0 on format failure."""
-    pair = _prediction_and_truth(text, tags, truth)
-    return 0.0 if pair is None else 1.0 - abs(pair[0] - pair[1]) / 4.0
+def score_rating_linear(text: str, tags: tuple[str, ...], truth: Any, scale: RatingScale = DEFAULT_SCALE) -> float:
+    """1 - |pred - true| / (hi - lo), in [0, 1] (1 - |err| / 4 on 1-5); 0 on format failure."""
+    pair = _prediction_and_truth(text, tags, truth, scale)
+    return 0.0 if pair is None else 1.0 - abs(pair[0] - pair[1]) / scale.width
 
 
-def score_rating_squared(text: str, tags: tuple[str, ...], truth: Any) -> float:
-    """1 - (pred - true)^2 / 16, in [0, 1]; 0 on format failure."""
-    pair = _prediction_and_truth(text, tags, truth)
-    return 0.0 if pair is None else 1.0 - (pair[0] - pair[1]) ** 2 / 16.0
+def score_rating_squared(text: str, tags: tuple[str, ...], truth: Any, scale: RatingScale = DEFAULT_SCALE) -> float:
+    """1 - (pred - true)^2 / (hi - lo)^2, in [0, 1] (1 - err^2 / 16 on 1-5); 0 on format failure."""
+    pair = _prediction_and_truth(text, tags, truth, scale)
+    return 0.0 if pair is None else 1.0 - (pair[0] - pair[1]) ** 2 / scale.width ** 2
 
 
-def score_exact_match(text: str, tags: tuple[str, ...], truth: Any) -> float:
+def score_exact_match(text: str, tags: tuple[str, ...], truth: Any, scale: RatingScale = DEFAULT_SCALE) -> float:
     """1 if the prediction rounded by the rating rule (half up: 4.5 -> 5) equals the true rating, else 0."""
-    pair = _prediction_and_truth(text, tags, truth)
+    pair = _prediction_and_truth(text, tags, truth, scale)
     return 1.0 if pair is not None and round_rating(pair[0]) == pair[1] else 0.0
 
 
-def score_format_soft(text: str, tags: tuple[str, ...], truth: Any) -> float:
+def score_format_soft(text: str, tags: tuple[str, ...], truth: Any, scale: RatingScale = DEFAULT_SCALE) -> float:
     """Fraction of steps whose pair appears exactly once with a non-empty block, in [0, 1].
 
     The last (rate) step counts only if its rating parses. Order, nesting and text outside the
@@ -95,7 +99,7 @@ def score_format_soft(text: str, tags: tuple[str, ...], truth: Any) -> float:
     """
     blocks = step_blocks(text, tags)
     steps_ok = sum(1 for block in blocks[:-1] if block is not None and block.strip())
-    rate_ok = parse_block_rating(blocks[-1]) is not None
+    rate_ok = parse_block_rating(blocks[-1], scale) is not None
     return (steps_ok + rate_ok) / len(blocks)
 
 
@@ -131,10 +135,12 @@ class MissingRewardColumn(ValueError):
 class RewardFunction:
     """A TRL reward function: one score per completion; picklable; ``__name__`` = registry key."""
 
-    def __init__(self, name: str, scorer: Scorer, tags: Sequence[str] | str):
+    def __init__(self, name: str, scorer: Scorer, tags: Sequence[str] | str,
+                 scale: RatingScale = DEFAULT_SCALE):
         self.__name__ = name
         self.scorer = scorer
         self.tags = resolve_tags(tags)
+        self.scale = scale
 
     def __call__(
         self, prompts: Any = None, completions: Sequence[Any] = (), rating: Any = None, **kwargs: Any
@@ -144,12 +150,12 @@ class RewardFunction:
             raise MissingRewardColumn(_missing_column_message(self.__name__, kwargs))
         ratings = _aligned_ratings(rating, len(completions))
         return [
-            float(self.scorer(completion_text(c), self.tags, r))
+            float(self.scorer(completion_text(c), self.tags, r, self.scale))
             for c, r in zip(completions, ratings)
         ]
 
     def __repr__(self) -> str:
-        return f"RewardFunction({self.__name__!r}, tags={self.tags!r})"
+        return f"RewardFunction({self.__name__!r}, tags={self.tags!r}, scale={self.scale.as_list()})"
 
 
 def _missing_column_message(name: str, kwargs: dict) -> str:
@@ -169,18 +175,20 @@ def _aligned_ratings(rating: Any, count: int) -> list[Any]:
     return ratings
 
 
-def make_reward(name: str, tags: Sequence[str] | str = THINK_BEFORE_REC_TAGS) -> RewardFunction:
-    """Build the reward ``name`` for a template (tag tuple or template name)."""
+def make_reward(name: str, tags: Sequence[str] | str = THINK_BEFORE_REC_TAGS,
+                scale: RatingScale = DEFAULT_SCALE) -> RewardFunction:
+    """Build the reward ``name`` for a template (tag tuple or template name) and a rating scale."""
     if name not in SCORERS:
         raise KeyError(f"unknown reward {name!r}; known rewards: {sorted(SCORERS)}")
-    return RewardFunction(name, SCORERS[name], tags)
+    return RewardFunction(name, SCORERS[name], tags, scale)
 
 
 REWARDS: dict[str, RewardFunction] = {name: make_reward(name) for name in SCORERS}
 
 
 def build_reward_funcs(
-    weights: Mapping[str, float], tags: Sequence[str] | str = THINK_BEFORE_REC_TAGS
+    weights: Mapping[str, float], tags: Sequence[str] | str = THINK_BEFORE_REC_TAGS,
+    scale: RatingScale = DEFAULT_SCALE,
 ) -> tuple[list[RewardFunction], list[float]]:
     """``(reward_funcs, reward_weights)`` for GRPOTrainer / GRPOConfig.reward_weights.
 
@@ -193,7 +201,7 @@ def build_reward_funcs(
     unknown = [name for name in weights if name not in SCORERS]
     if unknown:
         raise KeyError(f"unknown reward(s) {unknown}; known rewards: {sorted(SCORERS)}")
-    funcs = [make_reward(name, tags) for name in weights]
+    funcs = [make_reward(name, tags, scale) for name in weights]
     return funcs, [_checked_weight(name, weight) for name, weight in weights.items()]
 
 

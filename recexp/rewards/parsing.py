@@ -11,7 +11,7 @@ Rules (shared by training rewards and LLM evaluation):
 - ``parse_rating`` looks only at the LAST tag's block (``<rate>``); the other steps do not matter.
   The block must hold one plain ASCII decimal: digits with an optional fractional part
   (``4``, ``4.5``, ``04``), surrounded by optional whitespace, and the value must be finite and
-  within [1, 5]. Signs, exponents, ``4.``, ``.5``, fractions (``4/5``), words, ``nan``/``inf`` and
+  within the rating scale (``recexp.data.scale.RatingScale``, [1, 5] by default). Signs, exponents, ``4.``, ``.5``, fractions (``4/5``), words, ``nan``/``inf`` and
   several numbers are all rejected (None).
 - ``format_ok`` is the RecZero reference format: each tag pair of the template appears exactly
   once, the blocks come in template order (one closed before the next opens), each block is
@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from recexp.data.scale import DEFAULT_SCALE, RatingScale
+
 THINK_BEFORE_REC_TAGS: tuple[str, ...] = ("analyze user", "analyze item", "match", "rate")
 FREE_THINK_TAGS: tuple[str, ...] = ("think", "rate")
 DIRECT_TAGS: tuple[str, ...] = ("rate",)
@@ -39,7 +41,7 @@ TAGS_BY_TEMPLATE: dict[str, tuple[str, ...]] = {
     "direct": DIRECT_TAGS,
 }
 
-RATING_MIN, RATING_MAX = 1.0, 5.0
+RATING_MIN, RATING_MAX = float(DEFAULT_SCALE.lo), float(DEFAULT_SCALE.hi)  # the default scale
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # fullmatch on the stripped block; ASCII digits only
 
 
@@ -143,7 +145,7 @@ def step_blocks(text: str, tags: str | Sequence[str]) -> list[str | None]:
     return [None if s is None else text[s[0]:s[1]] for s in _unique_spans(text, spec)]
 
 
-def parse_block_rating(block: str | None) -> float | None:
+def parse_block_rating(block: str | None, scale: RatingScale = DEFAULT_SCALE) -> float | None:
     """The rating held by a ``<rate>`` block's content, by the strict rules above, else None."""
     if not isinstance(block, str):
         return None
@@ -151,21 +153,22 @@ def parse_block_rating(block: str | None) -> float | None:
     if not _NUMBER.fullmatch(stripped):
         return None
     value = float(stripped)
-    return value if math.isfinite(value) and RATING_MIN <= value <= RATING_MAX else None
+    return value if math.isfinite(value) and scale.contains(value) else None
 
 
-def parse_rating(text: str, tags: str | Sequence[str] = THINK_BEFORE_REC_TAGS) -> float | None:
+def parse_rating(text: str, tags: str | Sequence[str] = THINK_BEFORE_REC_TAGS,
+                 scale: RatingScale = DEFAULT_SCALE) -> float | None:
     """The rating in the last tag's block (appearing exactly once), or None; see module rules."""
     spec = tag_spec(tags)
     if not isinstance(text, str):
         return None
     span = _block_span(text, spec.opens[-1], spec.closes[-1])
-    return None if span is None else parse_block_rating(text[span[0]:span[1]])
+    return None if span is None else parse_block_rating(text[span[0]:span[1]], scale)
 
 
 def formatted_rating(text: str, tags: str | Sequence[str] = THINK_BEFORE_REC_TAGS,
-                     strict: bool = False) -> float | None:
-    """The parsed rating when ``format_ok(text, tags, strict)``, else None (one scan for both)."""
+                     scale: RatingScale = DEFAULT_SCALE, strict: bool = False) -> float | None:
+    """The parsed rating when ``format_ok(text, tags, scale, strict)``, else None (one scan for both)."""
     spec = tag_spec(tags)
     if not isinstance(text, str):
         return None
@@ -173,15 +176,16 @@ def formatted_rating(text: str, tags: str | Sequence[str] = THINK_BEFORE_REC_TAG
     if spans is None:
         return None
     start, end = spans[-1]
-    return parse_block_rating(text[start:end])
+    return parse_block_rating(text[start:end], scale)
 
 
-def format_ok(text: str, tags: str | Sequence[str] = THINK_BEFORE_REC_TAGS, strict: bool = False) -> bool:
+def format_ok(text: str, tags: str | Sequence[str] = THINK_BEFORE_REC_TAGS,
+              scale: RatingScale = DEFAULT_SCALE, strict: bool = False) -> bool:
     """True iff each of the template's blocks appears once, in order, non-empty, with a valid rating.
 
     ``strict``: besides, only whitespace before the first block, between blocks and after the last.
     """
-    return formatted_rating(text, tags, strict) is not None
+    return formatted_rating(text, tags, scale, strict) is not None
 
 
 def _ordered_spans(text: str, spec: TagSpec, strict: bool) -> list[tuple[int, int]] | None:

@@ -4,17 +4,20 @@ It reads the request's fact sheet (``recexp.prompts.facts.fact_sheet`` plus ``te
 the true rating except where the request gives it (``hint_rating``). Its rating rule: the mean of
 the user's and the item's average ratings, +0.5 when the item's attributes overlap the user's
 likes, -0.5 when they overlap the dislikes, rounded half up and clipped to 1-5 (4 when nothing is known).
+On another rating scale (``facts["scale"]``) the constants are the same fractions of its width
+(default ``scale.at(0.75)``, shift ``width / 8``, stretch ``width / 4``), so 1-5 is unchanged.
 Sample k > 0 shifts the rule by a deterministic offset in {-1, 0, +1}, to stand in for sampling.
 Told a rating (rationalization, guided reasoning), it argues for it only when it lies within
-``MAX_STRETCH`` of its own rule; otherwise it keeps its own rating (and the sample is dropped)."""
+``MAX_STRETCH`` (1-5 stars) of its own rule; otherwise it keeps its own rating (and the sample is dropped)."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Sequence
 
+from recexp.data.scale import DEFAULT_SCALE, RatingScale
 from recexp.prompts.facts import estimate_rating, write_answer
-from recexp.prompts.templates import format_average
+from recexp.prompts.templates import format_average, get_template
 from recexp.teachers.base import Teacher, TeacherReply, TeacherRequest
 
 MAX_STRETCH = 1
@@ -42,7 +45,12 @@ def answer(request: TeacherRequest) -> str:
 def rule_rating(facts: dict, sample: int = 0) -> int:
     """The teacher's own rating for the facts: the estimate its reasoning states
     (``recexp.prompts.facts.estimate_rating``), shifted for samples k > 0."""
-    return int(min(5, max(1, estimate_rating(facts) + _sample_offset(facts, sample))))
+    return int(_scale(facts).clip(estimate_rating(facts) + _sample_offset(facts, sample)))
+
+
+def _scale(facts: dict) -> RatingScale:
+    """The rating scale of the fact sheet (the default for sheets that do not say)."""
+    return facts.get("scale", DEFAULT_SCALE)
 
 
 def _sample_offset(facts: dict, sample: int) -> int:
@@ -55,11 +63,13 @@ def _sample_offset(facts: dict, sample: int) -> int:
 def _rating_for(request: TeacherRequest) -> int:
     own = rule_rating(request.facts, request.sample)
     hint = request.hint_rating
-    return hint if hint is not None and abs(hint - own) <= MAX_STRETCH else own
+    stretch = MAX_STRETCH * _scale(request.facts).width / DEFAULT_SCALE.width
+    return hint if hint is not None and abs(hint - own) <= stretch else own
 
 
 def _reason(request: TeacherRequest) -> str:
-    text = write_answer(request.facts["template"], request.facts, _rating_for(request))
+    template = get_template(request.facts["template"], _scale(request.facts))
+    text = write_answer(template, request.facts, _rating_for(request))
     return _marked(text)
 
 
@@ -101,7 +111,8 @@ def _reason_only(request: TeacherRequest) -> str:
     rating = _rating_for(request)
     fit = ("fits the user's likes" if f["overlap_liked"] else
            "touches the user's dislikes" if f["overlap_disliked"] else "has no clear overlap with the user's tastes")
-    lean = {1: "strongly negative", 2: "negative", 3: "mixed", 4: "positive", 5: "strongly positive"}[rating]
+    scale = _scale(f)
+    lean = _LEANS[round((rating - scale.lo) / scale.width * (len(_LEANS) - 1))]
     return (f"<reasoning>The item {fit}; item average {format_average(f['item_avg'])}, user average "
             f"{format_average(f['user_avg'])}. Overall the user's reaction is likely {lean}. {MARK}</reasoning>")
 
@@ -110,11 +121,12 @@ def _verify(request: TeacherRequest) -> str:
     from recexp.eval.rounding import round_rating
     from recexp.rewards import parse_rating
 
-    rated = parse_rating(request.facts["answer"], request.facts["template"])
+    rated = parse_rating(request.facts["answer"], request.facts["template"], _scale(request.facts))
     ok = rated is not None and request.hint_rating is not None and round_rating(rated) == request.hint_rating
     return f"<verdict>{'yes' if ok else 'no'}</verdict>"
 
 
+_LEANS = ("strongly negative", "negative", "mixed", "positive", "strongly positive")  # low to high
 _WRITERS = {
     "reason": _reason, "rationalize": _reason, "user_profile": _user_profile,
     "item_profile": _item_profile, "summarize": _summarize, "reason_only": _reason_only, "verify": _verify,

@@ -58,7 +58,7 @@ class SignalMonitor(TrainerCallback):
 
 
 def answer_lengths(state, n: int = BUDGET_PROMPTS) -> np.ndarray:
-    """Token lengths of the template's answers for ``n`` sampled train prompts (a rating of 3)."""
+    """Token lengths of the template's answers for ``n`` sampled train prompts."""
     from recexp.data.context import ContextBuilder
     from recexp.paradigms.llm import template_of
     from recexp.prompts.facts import fact_sheet, write_answer
@@ -68,8 +68,9 @@ def answer_lengths(state, n: int = BUDGET_PROMPTS) -> np.ndarray:
     rows = state.data.split("train").column("row").to_numpy()
     rows = np.random.default_rng(cfg.seed).choice(rows, size=min(n, len(rows)), replace=False)
     builder = ContextBuilder(state.data.processed, snippet_chars=cfg.prompt.snippet_chars)
-    answers = [write_answer(template, fact_sheet(builder.build(int(r)), item_reviews_limit=cfg.prompt.item_reviews_limit), 3)
-               for r in rows]
+    limit = cfg.prompt.item_reviews_limit
+    answers = [write_answer(template, fact_sheet(builder.build(int(r)), item_reviews_limit=limit, scale=template.scale),
+                            template.scale.hi) for r in rows]
     eos = 1 if state.tokenizer.eos_token else 0
     return np.array([len(state.tokenizer(a, add_special_tokens=False)["input_ids"]) + eos for a in answers])
 

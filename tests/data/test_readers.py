@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from recexp.config import DataFormat
 from recexp.data import jsonl
 from recexp.data.columns import INTERACTION_COLUMNS, ITEM, ITEM_COLUMNS
 from recexp.data.raw import MalformedInputError
@@ -362,6 +363,7 @@ def test_empty_file_gives_empty_tables(tmp_path):
 
 
 def test_registry_and_unknown_format(tmp_path):
-    assert set(READERS) == {"amazon2014", "amazon2018", "amazon2023", "yelp"}
+    assert set(READERS) == {"amazon2014", "amazon2018", "amazon2023", "yelp", "imdb", "exp3rt"}
+    assert set(READERS) == {f.value for f in DataFormat} - {"synthetic"}  # declared in the schema too
     with pytest.raises(ValueError, match="amazon2014.*yelp"):
         read_raw("netflix", tmp_path / "x.json")

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from recexp.data.readers.base import ReviewFormat, SourceFormat
 from recexp.data.readers.normalize import interaction_rows, item_rows
+from recexp.data.scale import RatingScale
 
 REVIEW_SCHEMA = pa.schema([
     ("reviewerID", pa.string()), ("asin", pa.string()), ("overall", pa.float64()),
@@ -30,9 +31,10 @@ def parse_python_literal(line: bytes) -> Any:
         return ast.literal_eval(line.decode("utf-8"))
 
 
-def _interaction_rows(raw: pa.Table, max_chars: int | None) -> tuple[pa.Table, pa.Array]:
+def _interaction_rows(raw: pa.Table, max_chars: int | None,
+                      scale: RatingScale) -> tuple[pa.Table, pa.Array]:
     return interaction_rows(raw["reviewerID"], raw["asin"], raw["overall"], raw["unixReviewTime"],
-                            raw["summary"], raw["reviewText"], max_chars)
+                            raw["summary"], raw["reviewText"], max_chars, scale)
 
 
 def _item_rows(raw: pa.Table) -> tuple[pa.Table, pa.Array]:

@@ -7,6 +7,7 @@ import pyarrow.compute as pc
 
 from recexp.data.readers.base import ReviewFormat, SourceFormat
 from recexp.data.readers.normalize import interaction_rows, item_rows, join_words
+from recexp.data.scale import RatingScale
 
 REVIEW_SCHEMA = pa.schema([
     ("user_id", pa.string()), ("parent_asin", pa.string()), ("rating", pa.float64()),
@@ -19,10 +20,11 @@ META_SCHEMA = pa.schema([
 ])
 
 
-def _interaction_rows(raw: pa.Table, max_chars: int | None) -> tuple[pa.Table, pa.Array]:
+def _interaction_rows(raw: pa.Table, max_chars: int | None,
+                      scale: RatingScale) -> tuple[pa.Table, pa.Array]:
     seconds = pc.divide(raw["timestamp"], 1000.0)  # the 2023 release stores milliseconds
     return interaction_rows(raw["user_id"], raw["parent_asin"], raw["rating"], seconds,
-                            raw["title"], raw["text"], max_chars)
+                            raw["title"], raw["text"], max_chars, scale)
 
 
 def _item_rows(raw: pa.Table) -> tuple[pa.Table, pa.Array]:

@@ -20,11 +20,12 @@ import pyarrow as pa
 from recexp.data.jsonl import Convert, JsonlResult, read_jsonl
 from recexp.data.raw import RawData
 from recexp.data.readers.normalize import to_raw_data
+from recexp.data.scale import DEFAULT_SCALE, RatingScale
 
 META_BAD_LINE = "meta_bad_line"
 
 ReviewRows = Callable[..., tuple[pa.Table, pa.Array]]
-"""``rows(parsed_block, max_chars=...)`` -> (interaction rows, per-row skip reason)."""
+"""``rows(parsed_block, max_chars=..., scale=...)`` -> (interaction rows, per-row skip reason)."""
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,11 @@ class ReviewFormat:
     rating_field: str  # a rating of the wrong JSON type skips its line as ``bad_rating``
 
     def read(self, path: str | os.PathLike, *, strict: bool, max_review_chars: int | None,
-             progress: bool) -> JsonlResult:
-        """The interaction rows of ``path``, review texts cut to ``max_review_chars``."""
-        return read_jsonl(path, self.schema, partial(self.rows, max_chars=max_review_chars),
+             progress: bool, scale: RatingScale = DEFAULT_SCALE) -> JsonlResult:
+        """The interaction rows of ``path``, review texts cut to ``max_review_chars``, ratings
+        outside ``scale`` skipped as ``bad_rating``."""
+        rows = partial(self.rows, max_chars=max_review_chars, scale=scale)
+        return read_jsonl(path, self.schema, rows,
                           strict=strict, mismatch_reasons={self.rating_field: "bad_rating"},
                           progress=progress)
 
@@ -54,10 +57,10 @@ class SourceFormat:
 
     def read(self, reviews_path: str | os.PathLike, meta_path: str | os.PathLike | None = None,
              *, strict: bool = False, max_review_chars: int | None = 256,
-             progress: bool = True) -> RawData:
+             progress: bool = True, scale: RatingScale = DEFAULT_SCALE) -> RawData:
         """Read the reviews and, when given, their metadata into ``RawData``."""
-        reviews = self.reviews.read(reviews_path, strict=strict,
-                                    max_review_chars=max_review_chars, progress=progress)
+        reviews = self.reviews.read(reviews_path, strict=strict, max_review_chars=max_review_chars,
+                                    progress=progress, scale=scale)
         items = None
         if meta_path is not None:
             items = read_jsonl(meta_path, self.meta_schema, self.meta_rows, strict=strict,

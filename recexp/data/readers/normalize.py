@@ -17,33 +17,40 @@ from recexp.data.columns import (BRAND, CATEGORIES, DESCRIPTION, ITEM, PRICE, RA
                                  REVIEW_TEXT, REVIEW_TITLE, TIMESTAMP, TITLE, USER)
 from recexp.data.jsonl import JsonlResult
 from recexp.data.raw import RawData
+from recexp.data.scale import DEFAULT_SCALE, RatingScale
 
 log = logging.getLogger(__name__)
 
 MAX_ABS_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 
-def interaction_rows(user: pa.Array, item: pa.Array, rating: pa.Array, seconds: pa.Array,
-                     title: pa.Array, text: pa.Array,
-                     max_chars: int | None) -> tuple[pa.Table, pa.Array]:
-    """Normalized interaction rows and their skip reasons; ``seconds`` may be fractional."""
+def interaction_rows(user: pa.Array, item: pa.Array, rating: pa.Array, seconds: pa.Array | None,
+                     title: pa.Array, text: pa.Array, max_chars: int | None,
+                     scale: RatingScale = DEFAULT_SCALE) -> tuple[pa.Table, pa.Array]:
+    """Normalized interaction rows and their skip reasons; ``seconds`` may be fractional, or None
+    for a format without timestamps (the column is then null); a rating outside ``scale`` is
+    ``bad_rating``."""
     rating = pc.cast(rating, pa.float64())
-    seconds = pc.cast(seconds, pa.float64())
-    good_time = pc.fill_null(
-        pc.and_(pc.is_finite(seconds), pc.less_equal(pc.abs(seconds), MAX_ABS_SECONDS)), False)
-    reasons = first_reason({
+    reasons = {
         "missing_user": is_blank(user),
         "missing_item": is_blank(item),
         "missing_rating": pc.is_null(rating),
-        "bad_rating": pc.invert(pc.and_(pc.greater_equal(rating, 1), pc.less_equal(rating, 5))),
-        "bad_timestamp": pc.invert(good_time),
-    })
-    whole_seconds = pc.cast(pc.floor(pc.if_else(good_time, seconds, None)), pa.int64())
+        "bad_rating": pc.invert(pc.and_(pc.greater_equal(rating, scale.lo),
+                                        pc.less_equal(rating, scale.hi))),
+    }
+    if seconds is None:
+        whole_seconds = pa.nulls(len(rating), pa.int64())
+    else:
+        seconds = pc.cast(seconds, pa.float64())
+        good_time = pc.fill_null(
+            pc.and_(pc.is_finite(seconds), pc.less_equal(pc.abs(seconds), MAX_ABS_SECONDS)), False)
+        reasons["bad_timestamp"] = pc.invert(good_time)
+        whole_seconds = pc.cast(pc.floor(pc.if_else(good_time, seconds, None)), pa.int64())
     if max_chars is not None:
         text = pc.utf8_slice_codeunits(text, 0, max_chars)
     table = pa.table({USER: user, ITEM: item, RATING: rating, TIMESTAMP: whole_seconds,
                       REVIEW_TITLE: title, REVIEW_TEXT: text})
-    return table, reasons
+    return table, first_reason(reasons)
 
 
 def item_rows(item: pa.Array, title: pa.Array, description: pa.Array, categories: list,

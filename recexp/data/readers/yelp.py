@@ -7,6 +7,7 @@ import pyarrow.compute as pc
 
 from recexp.data.readers.base import ReviewFormat, SourceFormat
 from recexp.data.readers.normalize import interaction_rows, item_rows
+from recexp.data.scale import RatingScale
 
 REVIEW_SCHEMA = pa.schema([
     ("user_id", pa.string()), ("business_id", pa.string()), ("stars", pa.float64()),
@@ -24,10 +25,11 @@ def parse_dates(dates: pa.Array) -> pa.Array:
     return pc.cast(pc.coalesce(*parsed), pa.int64())
 
 
-def _interaction_rows(raw: pa.Table, max_chars: int | None) -> tuple[pa.Table, pa.Array]:
+def _interaction_rows(raw: pa.Table, max_chars: int | None,
+                      scale: RatingScale) -> tuple[pa.Table, pa.Array]:
     no_title = pa.nulls(raw.num_rows, pa.string())
     return interaction_rows(raw["user_id"], raw["business_id"], raw["stars"],
-                            parse_dates(raw["date"]), no_title, raw["text"], max_chars)
+                            parse_dates(raw["date"]), no_title, raw["text"], max_chars, scale)
 
 
 def _item_rows(raw: pa.Table) -> tuple[pa.Table, pa.Array]:
