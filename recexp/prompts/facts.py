@@ -169,9 +169,7 @@ def _about(average: float | None) -> str:
 
 
 def _item_head(facts: dict) -> str:
-    title = _short_title(facts["item_title"])
-    cats = facts["item_categories"][:TOP_TASTES]
-    return f"{title} ({_listing(cats)})." if cats else f"{title}."
+    return f"{_short_title(facts['item_title'])}."
 
 
 def _points(facts: dict) -> tuple[str, str]:
@@ -182,14 +180,11 @@ def _points(facts: dict) -> tuple[str, str]:
 
 def _match_text(facts: dict) -> str:
     liked, disliked = facts["overlap_liked"], facts["overlap_disliked"]
-    parts = []
-    if liked:
-        parts.append(f"{_listing(liked)} {'fits' if len(liked) == 1 else 'fit'} the user's taste")
+    parts = [f"liked {_listing(liked)}"] if liked else []
     if disliked:
-        parts.append(f"{_listing(disliked)} {'is' if len(disliked) == 1 else 'are'} "
-                     "among the user's dislikes")
+        parts.append(f"disliked {_listing(disliked)}")
     if not parts:
-        parts.append("no clear overlap")
+        parts.append("no overlap with the user's tastes")
     parts.append(f"estimate {estimate_rating(facts)}")
     text = "; ".join(parts)
     return text[0].upper() + text[1:]
