@@ -81,7 +81,7 @@ def test_reczero_on_imdb(tmp_path):
     run_dir = tmp_path / "rz"
     metrics = _run(run_dir, "paradigm=reczero", *_imdb(tmp_path), *SMALL_TINY, *SMALL_LLM,
                    "trainer.args.max_steps=2", "trainer.args.per_device_train_batch_size=8",
-                   "trainer.args.num_generations=4", "trainer.args.max_completion_length=64",
+                   "trainer.args.num_generations=4", "trainer.args.max_completion_length=96",
                    "trainer.args.save_steps=2", "trainer.args.logging_steps=1", "trainer.max_train_prompts=32")
     assert metrics["status"] == "ok" and metrics["grpo/steps"] == 2
     assert "base/test/pred_hist/10" in metrics and "test/pred_hist/10" in metrics

@@ -24,7 +24,7 @@ SMALL_TINY = [
 SMALL_RUN = [
     "dataset.synthetic.n_users=80", "dataset.synthetic.n_items=60",
     "model.max_prompt_tokens=256", "trainer.args.max_steps=4", "trainer.args.per_device_train_batch_size=8",
-    "trainer.args.num_generations=4", "trainer.args.max_completion_length=64", "trainer.args.save_steps=2",
+    "trainer.args.num_generations=4", "trainer.args.max_completion_length=96", "trainer.args.save_steps=2",
     "trainer.args.logging_steps=1", "trainer.max_train_prompts=64", "trainer.valid_eval_steps=2",
     "trainer.valid_eval_samples=16", "eval.max_new_tokens=64",
 ]

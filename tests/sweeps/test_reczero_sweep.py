@@ -15,7 +15,7 @@ from .helpers import best_trial, metrics, study, sweep_args
 # valid/mae_median_fallback), shorter answers, no base evaluation
 FAST = SMALL_TINY + SMALL_RUN + [
     "model.tiny.warmup_steps=8", "model.tiny.warmup_samples=100", "dataset.synthetic.n_users=40",
-    "dataset.synthetic.n_items=40", "trainer.args.max_completion_length=32", "eval.max_new_tokens=32",
+    "dataset.synthetic.n_items=40", "trainer.args.max_completion_length=96", "eval.max_new_tokens=32",
     "trainer.max_train_prompts=32", "trainer.valid_eval_samples=8", "paradigm.stages=[load_model,grpo,evaluate]",
     "trainer.args.num_generations=choice(2,4)",  # the preset's choice list includes 16 > the batch of 8
 ]
