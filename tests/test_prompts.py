@@ -366,3 +366,29 @@ def test_write_answer_rejects_bad_ratings():
     for bad in (0, 6, 3.5):
         with pytest.raises(ValueError):
             write_answer("direct", facts, bad)
+
+
+def test_answers_restate_only_what_the_budgeted_prompt_shows():
+    """With a budget that drops the history, the facts (and so the warm-up's and the rule-based
+    teacher's answers) know no tastes: an answer never restates what its prompt does not show."""
+    from recexp.prompts.render import shown_context
+
+    class WordTokenizer:  # one token per word; no chat template
+        chat_template = None
+
+        def __call__(self, text):
+            return {"input_ids": text.split()}
+
+    history = [{"item_id": str(i), "title": f"T{i}", "rating": 5, "categories": ["jazz"]} for i in range(6)]
+    ctx = {"user_history": history, "user_avg_rating": 4.6, "user_n_prior": 6,
+           "item_avg_rating": 4.0, "item_n_prior": 3,
+           "target_item": {"title": "Midnight Orchard", "categories": ["jazz"], "reviews": []}}
+    tok = WordTokenizer()
+    full = fact_sheet(shown_context("think_before_rec", ctx, tokenizer=tok, max_tokens=10_000))
+    assert full["liked"] == ["jazz"] and full["overlap_liked"] == ["jazz"]
+    system = len(get_template("think_before_rec").system.split())
+    shown = shown_context("think_before_rec", ctx, tokenizer=tok, max_tokens=system + 25)
+    assert shown["user_history"] == [] and shown["user_avg_rating"] == 4.6
+    facts = fact_sheet(shown)
+    assert facts["liked"] == [] and facts["overlap_liked"] == []
+    assert "jazz" not in write_answer("think_before_rec", facts, 4)

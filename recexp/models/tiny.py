@@ -44,7 +44,7 @@ CHAT_TEMPLATE = (
 DONE_FILE = "tiny_build.json"
 # Part of the cache key: bump when the tokenizer, model or warm-up recipe (or the prompts and
 # answers it is trained on) change, so stale tiny models are not reused.
-TINY_BUILD_VERSION = 5
+TINY_BUILD_VERSION = 6
 
 
 def tiny_key(tiny_cfg: dict, data_fingerprint: str, prompt_settings: dict) -> str:

@@ -21,6 +21,7 @@ def warmup_examples(data: Any, templates: list[Any], prompt_cfg: dict, n: int, s
     with a test file alone), the prompts of every row (their ratings unused), which the log says."""
     from recexp.data.context import ContextBuilder
     from recexp.prompts.facts import fact_sheet, write_answer
+    from recexp.prompts.render import shown_context
 
     rng = np.random.default_rng(seed)
     train_rows = _prompt_rows(data)
@@ -32,7 +33,9 @@ def warmup_examples(data: Any, templates: list[Any], prompt_cfg: dict, n: int, s
     for i, (row, rating) in enumerate(zip(rows, ratings)):
         template = templates[i % len(templates)]
         ctx = builder.build(int(row))
-        facts = fact_sheet(ctx, item_reviews_limit=prompt_cfg["item_reviews_limit"], scale=template.scale)
+        shown = shown_context(template, ctx, tokenizer=tokenizer, max_tokens=prompt_cfg["max_tokens"] if tokenizer else None,
+                              snippet_chars=prompt_cfg["snippet_chars"], item_reviews_limit=prompt_cfg["item_reviews_limit"])
+        facts = fact_sheet(shown, item_reviews_limit=prompt_cfg["item_reviews_limit"], scale=template.scale)
         answer = write_answer(template, facts, int(rating))
         examples.append({"prompt": render(template, ctx, prompt_cfg, tokenizer),
                          "completion": [{"role": "assistant", "content": answer}]})

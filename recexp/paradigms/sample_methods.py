@@ -44,20 +44,24 @@ class SampleJob:
         from recexp.data.context import ContextBuilder
         from recexp.paradigms.llm import prompt_settings, template_of
         from recexp.prompts.facts import fact_sheet
+        from recexp.prompts.render import shown_context
 
         cfg = state.cfg
         template, prompt_cfg = template_of(cfg), prompt_settings(cfg.prompt)
         roles = chain(cfg.paradigm.samples.method.value, template)
         builder = ContextBuilder(state.data.processed, snippet_chars=prompt_cfg["snippet_chars"])
+        reserve = chain_reserve(roles)
         train = state.data.split("train")
         ratings = dict(zip(train.column("row").to_pylist(), train.column("rating").to_pylist()))
         items = []
         for row in tqdm(rows, desc="teacher_samples: contexts", disable=None):
             ctx = builder.build(int(row))
-            facts = {**fact_sheet(ctx, item_reviews_limit=prompt_cfg["item_reviews_limit"], scale=template.scale),
+            shown = shown_context(template, ctx, tokenizer=state.tokenizer, max_tokens=prompt_cfg["max_tokens"] - reserve,
+                                  snippet_chars=prompt_cfg["snippet_chars"], item_reviews_limit=prompt_cfg["item_reviews_limit"])
+            facts = {**fact_sheet(shown, item_reviews_limit=prompt_cfg["item_reviews_limit"], scale=template.scale),
                      "template": template.name}
             text, _ = context_message(template, ctx, tokenizer=state.tokenizer, prompt_cfg=prompt_cfg,
-                                      reserve=chain_reserve(roles))
+                                      reserve=reserve)
             items.append(Item(int(row), int(round_rating(ratings[int(row)])), facts, text))
         return cls(teacher, template, roles, items, k=cfg.paradigm.samples.k,
                    rationalize=cfg.paradigm.samples.rationalize)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from recexp.prompts.templates import Template, get_template, user_message
+from recexp.prompts.templates import Template, get_template, most_recent, user_message
 
 SNIPPET_FLOOR = 20
 
@@ -33,23 +33,43 @@ def build_messages(template: Template | str, ctx: dict, *, tokenizer=None,
     included) is shortened until it fits; when even the shortest version does not fit, that
     version is returned with ``shortened=True``."""
     template = get_template(template) if isinstance(template, str) else template
+    cut, shortened = _fitting_cut(template, ctx, tokenizer, max_tokens, snippet_chars, item_reviews_limit)
+    return _messages(template, ctx, cut), shortened
+
+
+def shown_context(template: Template | str, ctx: dict, *, tokenizer=None, max_tokens: int | None = None,
+                  snippet_chars: int = 120, item_reviews_limit: int = 3) -> dict:
+    """``ctx`` restricted to what its budgeted prompt shows (the history items and item reviews that
+    survive shortening): answers written about the prompt (warm-up, rule-based teacher) must restate
+    only what the prompt says."""
+    template = get_template(template) if isinstance(template, str) else template
+    cut, _ = _fitting_cut(template, ctx, tokenizer, max_tokens, snippet_chars, item_reviews_limit)
+    item = dict(ctx["target_item"])
+    item["reviews"] = most_recent(item.get("reviews") or [], cut.reviews)
+    return {**ctx, "user_history": most_recent(ctx["user_history"], cut.history), "target_item": item}
+
+
+def _fitting_cut(template: Template, ctx: dict, tokenizer, max_tokens: int | None, snippet_chars: int,
+                 item_reviews_limit: int) -> tuple[_Cut, bool]:
+    """The longest cut of ``ctx`` whose prompt fits ``max_tokens``, and whether it is shortened."""
     n_reviews = min(len(ctx["target_item"].get("reviews") or []), max(item_reviews_limit, 0))
     full = _Cut(len(ctx["user_history"]), snippet_chars, n_reviews)
 
-    def messages(cut: _Cut) -> list[dict]:
-        text = user_message(ctx, history_limit=cut.history, snippet_chars=cut.snippet_chars,
-                            item_reviews_limit=cut.reviews)
-        return [{"role": "system", "content": template.system}, {"role": "user", "content": text}]
-
     def fits(cut: _Cut) -> bool:
-        return count_tokens(messages(cut), tokenizer) <= max_tokens
+        return count_tokens(_messages(template, ctx, cut), tokenizer) <= max_tokens
 
     if tokenizer is None or max_tokens is None or fits(full):
-        return messages(full), False
+        return full, False
     cuts = _shorter_cuts(full)
     if not cuts:
-        return messages(full), True
-    return messages(_first_fitting(cuts, fits)), True
+        return full, True
+    return _first_fitting(cuts, fits), True
+
+
+def _messages(template: Template, ctx: dict, cut: _Cut) -> list[dict]:
+    text = user_message(ctx, history_limit=cut.history, snippet_chars=cut.snippet_chars,
+                        item_reviews_limit=cut.reviews)
+    return [{"role": "system", "content": template.system}, {"role": "user", "content": text}]
 
 
 def count_tokens(messages: list[dict], tokenizer) -> int:
