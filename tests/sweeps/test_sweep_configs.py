@@ -24,7 +24,7 @@ def _compose(*overrides: str):
 
 
 def test_presets_are_the_sweep_group():
-    assert PRESETS == ["grpo", "reward_weights"]
+    assert PRESETS == ["embedded_default", "grpo", "reward_weights"]
     assert _compose().hydra.runtime.choices.get("sweep") is None  # sweep: null by default
 
 
@@ -48,8 +48,9 @@ def test_reward_weights_choices_are_reward_presets_that_validate():
         validate(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]))
 
 
-def test_grpo_num_generations_choices_divide_the_generation_batch():
-    cfg = _compose("sweep=grpo")
+@pytest.mark.parametrize("preset", ["grpo", "embedded_default"])
+def test_num_generations_choices_divide_the_generation_batch(preset):
+    cfg = _compose(f"sweep={preset}")
     space = parse_search_space(OmegaConf.to_container(cfg.hydra.sweeper.params), [], lambda key: False)
     args = OmegaConf.to_container(cfg.trainer.args)
     for generations in space.distributions["trainer.args.num_generations"].choices:
