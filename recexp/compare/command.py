@@ -96,16 +96,21 @@ def _compare(args: argparse.Namespace) -> int:
     view = _view(frame, args)
     _emit(view, args)
     if args.plot:
-        from recexp.compare.plots import write_plots
-
-        try:
-            written = write_plots(frame, args.plot)
-        except OSError as exc:
-            raise CompareError(f"cannot write plots into {args.plot}: {exc.strerror or exc}") from None
-        for path in written:
-            print(f"wrote {path}", file=sys.stderr)
+        _write_plots(args.plot, lambda plots: plots.write_plots(frame, args.plot))
     _report(found, len(frame), args.verbose, frame)
     return 0
+
+
+def _write_plots(out_dir, write) -> None:
+    """Run ``write(recexp.compare.plots)`` and list the files it wrote; one line if it cannot."""
+    from recexp.compare import plots
+
+    try:
+        written = write(plots)
+    except OSError as exc:
+        raise CompareError(f"cannot write plots into {out_dir}: {exc.strerror or exc}") from None
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
 
 
 def _paired(frame, found, args: argparse.Namespace) -> int:
@@ -122,15 +127,9 @@ def _paired(frame, found, args: argparse.Namespace) -> int:
           "differences (mean over paired seeds), p_holm: Holm-adjusted over the rows, sig: p_holm < 0.05",
           file=sys.stderr)
     if args.plot:
-        from recexp.compare.plots import write_paired_plot, write_plots
-
-        try:
-            written = write_plots(frame, args.plot)
-            written += write_paired_plot(view, keys, args.plot, str(frame["dataset"].dropna().iloc[0]))
-        except OSError as exc:
-            raise CompareError(f"cannot write plots into {args.plot}: {exc.strerror or exc}") from None
-        for path in written:
-            print(f"wrote {path}", file=sys.stderr)
+        dataset = str(frame["dataset"].dropna().iloc[0])
+        _write_plots(args.plot, lambda plots: plots.write_plots(frame, args.plot)
+                     + plots.write_paired_plot(view, keys, args.plot, dataset))
     _report(found, len(frame), args.verbose, frame)
     return 0
 
