@@ -82,6 +82,8 @@ def test_key_forced_in_with_plus_is_rejected():
         ("dataset=nope", "dataset=nope is not a known choice; allowed values for 'dataset': amazon2014, amazon2018"),
         ("paradigm=nope", "allowed values for 'paradigm': bias, distill_exp3rt, distill_reason4rec, distill_recsaver, global_mean, global_median, item_mean, mf, recone, reczero, sft_rating, user_mean, zero_shot"),
         ("dataset.k_core=abc", "dataset.k_core: Value 'abc' of type 'str' could not be converted to Integer"),
+        ("+model.tiny.warmup_templates.nope=1", "model.tiny.warmup_templates.nope: unknown template; known: direct, free_think, think_before_rec"),
+        ("model.tiny.warmup_templates.direct=-1", "model.tiny.warmup_templates.direct: a count of examples per cycle, >= 0; got -1"),
         ("dataset.bogus=1", "dataset.bogus: unknown key; allowed keys here: name, format, reviews_path"),
         ("dataset.split.strategy=bad", "dataset.split.strategy: Invalid value 'bad', expected one of [leave_last, global_time, given]"),
         ("logger.mode=loud", "logger.mode: Invalid value 'loud', expected one of [offline, online, disabled]"),
