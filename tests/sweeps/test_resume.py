@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import time
+from contextlib import closing
 
 from .helpers import CLASSIC, LR, command, study, sweep_args
 
@@ -14,9 +16,15 @@ N_TRIALS = 5
 
 
 def _complete(tmp_path) -> int:
+    """COMPLETE trials so far, read-only: loading the study through Optuna while the sweeper creates
+    the storage would race it on the schema (both stamp the alembic version)."""
+    db = tmp_path / "optuna.db"
+    if not db.exists():
+        return 0
     try:
-        return sum(t.state.name == "COMPLETE" for t in study(tmp_path, "resume").trials)
-    except KeyError:  # the study is not created yet
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+            return con.execute("SELECT COUNT(*) FROM trials WHERE state = 'COMPLETE'").fetchone()[0]
+    except sqlite3.Error:  # the schema is not created yet
         return 0
 
 
