@@ -59,10 +59,18 @@ def _prediction_spread(true: np.ndarray, pred: np.ndarray, levels: tuple[int, ..
 
 def _top_share(pred: np.ndarray) -> float:
     """Share of the most frequent rounded prediction (NaN when nothing was predicted)."""
+    return top_rating(pred)[1]
+
+
+def top_rating(pred: np.ndarray) -> tuple[float, float]:
+    """The most frequent prediction rounded by the rating rule, and its share of the predictions
+    (NaN, NaN when nothing was predicted; missing predictions are left out)."""
+    pred = np.asarray(pred, dtype=np.float64)
+    pred = pred[~np.isnan(pred)]
     if pred.size == 0:
-        return float("nan")
-    _, counts = np.unique(round_rating(pred), return_counts=True)
-    return float(counts.max() / pred.size)
+        return float("nan"), float("nan")
+    values, counts = np.unique(round_rating(pred), return_counts=True)
+    return float(values[counts.argmax()]), float(counts.max() / pred.size)
 
 
 def _errors(true: np.ndarray, pred: np.ndarray, suffix: str) -> dict[str, float]:

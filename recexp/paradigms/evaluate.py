@@ -11,8 +11,7 @@ import pandas as pd
 
 from recexp.data.columns import ITEM, RATING, ROW, USER, USER_PRIOR_MEAN
 from recexp.eval.lengths import completion_lengths
-from recexp.eval.metrics import rating_metrics
-from recexp.eval.rounding import round_rating
+from recexp.eval.metrics import rating_metrics, top_rating
 from recexp.paradigms.state import RunState
 from recexp.distributed import is_main_process
 
@@ -59,17 +58,12 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
 
 def warn_if_collapsed(name: str, pred, median: float) -> None:
     """Say plainly when one rating is predicted for more than ``COLLAPSE_SHARE`` of the cases."""
-    pred = np.asarray(pred, dtype=np.float64)
-    pred = round_rating(pred[~np.isnan(pred)])
-    if pred.size == 0:
-        return
-    values, counts = np.unique(pred, return_counts=True)
-    share = counts.max() / pred.size
+    value, share = top_rating(pred)
     if share > COLLAPSE_SHARE:
         log.warning("%s: the model predicts %g for %.0f%% of the cases: it has collapsed onto one rating and "
                     "reads nothing from the prompt; its MAE only says how good that constant is (the train "
                     "median, the best constant under MAE, is %g: compare paradigm=global_median)",
-                    name, values[counts.argmax()], 100 * share, median)
+                    name, value, 100 * share, median)
 
 
 def train_mean(state: RunState) -> float:

@@ -58,19 +58,23 @@ class SignalMonitor(TrainerCallback):
 
 
 def answer_lengths(state, n: int = BUDGET_PROMPTS) -> np.ndarray:
-    """Token lengths of the template's answers for ``n`` sampled train prompts."""
+    """Token lengths of the template's answers (about what each budgeted prompt shows) for ``n``
+    sampled train prompts."""
     from recexp.data.context import ContextBuilder
-    from recexp.paradigms.llm import template_of
+    from recexp.paradigms.llm import prompt_settings, template_of
     from recexp.prompts.facts import fact_sheet, write_answer
+    from recexp.prompts.render import shown_context
 
     cfg = state.cfg
-    template = template_of(cfg)
+    template, settings = template_of(cfg), prompt_settings(cfg.prompt)
     rows = state.data.split("train").column("row").to_numpy()
     rows = np.random.default_rng(cfg.seed).choice(rows, size=min(n, len(rows)), replace=False)
-    builder = ContextBuilder(state.data.processed, snippet_chars=cfg.prompt.snippet_chars)
-    limit = cfg.prompt.item_reviews_limit
-    answers = [write_answer(template, fact_sheet(builder.build(int(r)), item_reviews_limit=limit, scale=template.scale),
-                            template.scale.hi) for r in rows]
+    builder = ContextBuilder(state.data.processed, snippet_chars=settings["snippet_chars"])
+    answers = []
+    for row in rows:
+        shown = shown_context(template, builder.build(int(row)), tokenizer=state.tokenizer, **settings)
+        facts = fact_sheet(shown, item_reviews_limit=settings["item_reviews_limit"], scale=template.scale)
+        answers.append(write_answer(template, facts, template.scale.hi))
     eos = 1 if state.tokenizer.eos_token else 0
     return np.array([len(state.tokenizer(a, add_special_tokens=False)["input_ids"]) + eos for a in answers])
 
