@@ -9,12 +9,13 @@ the dataset fingerprint and the prompt settings), in three steps:
 2. model: ``Qwen2ForCausalLM`` with the configured (small) sizes, randomly initialised;
 3. warm-up: a short SFT (TRL's SFTTrainer, loss on the completion only) on answers in every
    template (``think_before_rec``, ``free_think``, ``direct``, in the proportions of
-   ``warmup_templates``, so every paradigm starts from the same student whatever its prompt) whose analysis restates the facts of the
-   prompt (averages and the whole star each rounds to, liked attributes, the item's
-   praised/criticised points, an estimate from the averages; ``recexp.prompts.facts``) and whose
-   rating is drawn UNIFORMLY AT RANDOM. It teaches the answer format and to restate the prompt,
-   never which rating is right: the warmed-up model rates at random (its MAE is that of a random
-   guess), and GRPO has a format signal to start from. A randomly initialised model would earn
+   ``warmup_templates``, so every paradigm starts from the same student whatever its prompt)
+   whose analysis restates the facts its budgeted prompt shows (averages and the whole star each
+   rounds to, liked attributes, the item's praised/criticised points, an estimate from the
+   averages; ``recexp.prompts.facts``) and whose rating is drawn UNIFORMLY AT RANDOM. It teaches
+   the answer format and to restate the prompt, never which rating is right: the warmed-up model's
+   rating is uninformed (greedy decoding picks the digit it happens to prefer), and GRPO has a
+   format signal to start from. A randomly initialised model would earn
    zero reward everywhere and GRPO would learn nothing.
 
 The result is saved with ``save_pretrained`` and loaded back by path, so TRL can rebuild the

@@ -21,7 +21,7 @@ def warmup_examples(data: Any, templates: list[Any], prompt_cfg: dict, n: int, s
     with a test file alone), the prompts of every row (their ratings unused), which the log says."""
     from recexp.data.context import ContextBuilder
     from recexp.prompts.facts import fact_sheet, write_answer
-    from recexp.prompts.render import shown_context
+    from recexp.prompts.render import fit_prompt
 
     rng = np.random.default_rng(seed)
     train_rows = _prompt_rows(data)
@@ -33,12 +33,13 @@ def warmup_examples(data: Any, templates: list[Any], prompt_cfg: dict, n: int, s
     for i, (row, rating) in enumerate(zip(rows, ratings)):
         template = templates[i % len(templates)]
         ctx = builder.build(int(row))
-        shown = shown_context(template, ctx, tokenizer=tokenizer, max_tokens=prompt_cfg["max_tokens"] if tokenizer else None,
-                              snippet_chars=prompt_cfg["snippet_chars"], item_reviews_limit=prompt_cfg["item_reviews_limit"])
+        messages, shown = fit_prompt(template, ctx, tokenizer=tokenizer,
+                                     max_tokens=prompt_cfg["max_tokens"] if tokenizer else None,
+                                     snippet_chars=prompt_cfg["snippet_chars"],
+                                     item_reviews_limit=prompt_cfg["item_reviews_limit"])
         facts = fact_sheet(shown, item_reviews_limit=prompt_cfg["item_reviews_limit"], scale=template.scale)
         answer = write_answer(template, facts, int(rating))
-        examples.append({"prompt": render(template, ctx, prompt_cfg, tokenizer),
-                         "completion": [{"role": "assistant", "content": answer}]})
+        examples.append({"prompt": messages, "completion": [{"role": "assistant", "content": answer}]})
     return examples
 
 
@@ -50,17 +51,6 @@ def _prompt_rows(data: Any) -> np.ndarray:
     log.warning("model: no train rows; the tiny model's format warm-up uses the prompts of all %d rows "
                 "(their ratings are never read)", data.processed.interactions.num_rows)
     return np.arange(data.processed.interactions.num_rows)
-
-
-def render(template: Any, ctx: dict, prompt_cfg: dict, tokenizer: Any = None) -> list[dict]:
-    """Chat messages for one context under the prompt config's budget (budget needs a tokenizer)."""
-    from recexp.prompts.render import build_messages
-
-    messages, _ = build_messages(
-        template, ctx, tokenizer=tokenizer, max_tokens=prompt_cfg["max_tokens"] if tokenizer else None,
-        snippet_chars=prompt_cfg["snippet_chars"], item_reviews_limit=prompt_cfg["item_reviews_limit"],
-    )
-    return messages
 
 
 def warm_up(model_dir: Path, examples: list[dict], tiny_cfg: dict) -> dict:

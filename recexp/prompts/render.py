@@ -42,11 +42,20 @@ def shown_context(template: Template | str, ctx: dict, *, tokenizer=None, max_to
     """``ctx`` restricted to what its budgeted prompt shows (the history items and item reviews that
     survive shortening): answers written about the prompt (warm-up, rule-based teacher) must restate
     only what the prompt says."""
+    return fit_prompt(template, ctx, tokenizer=tokenizer, max_tokens=max_tokens, snippet_chars=snippet_chars,
+                      item_reviews_limit=item_reviews_limit)[1]
+
+
+def fit_prompt(template: Template | str, ctx: dict, *, tokenizer=None, max_tokens: int | None = None,
+               snippet_chars: int = 120, item_reviews_limit: int = 3) -> tuple[list[dict], dict]:
+    """The budgeted chat messages for ``ctx`` and ``ctx`` restricted to what they show, from one
+    search for the fitting cut (``build_messages`` and ``shown_context`` together)."""
     template = get_template(template) if isinstance(template, str) else template
     cut, _ = _fitting_cut(template, ctx, tokenizer, max_tokens, snippet_chars, item_reviews_limit)
     item = dict(ctx["target_item"])
     item["reviews"] = most_recent(item.get("reviews") or [], cut.reviews)
-    return {**ctx, "user_history": most_recent(ctx["user_history"], cut.history), "target_item": item}
+    shown = {**ctx, "user_history": most_recent(ctx["user_history"], cut.history), "target_item": item}
+    return _messages(template, ctx, cut), shown
 
 
 def _fitting_cut(template: Template, ctx: dict, tokenizer, max_tokens: int | None, snippet_chars: int,
