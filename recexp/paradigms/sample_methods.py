@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from recexp.eval.rounding import round_rating
-from recexp.prompts.roles import (Role, chain, chain_reserve, context_message, hint_messages, role_messages,
+from recexp.prompts.roles import (Role, chain, chain_reserve, hint_messages, role_messages,
                                   tagged_text, verdict, verify_messages)
 from recexp.teachers.base import TeacherRequest
 
@@ -44,7 +44,7 @@ class SampleJob:
         from recexp.data.context import ContextBuilder
         from recexp.paradigms.llm import prompt_settings, template_of
         from recexp.prompts.facts import fact_sheet
-        from recexp.prompts.render import shown_context
+        from recexp.prompts.render import fit_prompt
 
         cfg = state.cfg
         template, prompt_cfg = template_of(cfg), prompt_settings(cfg.prompt)
@@ -56,12 +56,15 @@ class SampleJob:
         items = []
         for row in tqdm(rows, desc="teacher_samples: contexts", disable=None):
             ctx = builder.build(int(row))
-            shown = shown_context(template, ctx, tokenizer=state.tokenizer, max_tokens=prompt_cfg["max_tokens"] - reserve,
-                                  snippet_chars=prompt_cfg["snippet_chars"], item_reviews_limit=prompt_cfg["item_reviews_limit"])
+            # the shared user turn (context_message's, with room for earlier roles' outputs) and the
+            # facts it shows, from one budget search
+            messages, shown = fit_prompt(template, ctx, tokenizer=state.tokenizer,
+                                         max_tokens=prompt_cfg["max_tokens"] - reserve,
+                                         snippet_chars=prompt_cfg["snippet_chars"],
+                                         item_reviews_limit=prompt_cfg["item_reviews_limit"])
             facts = {**fact_sheet(shown, item_reviews_limit=prompt_cfg["item_reviews_limit"], scale=template.scale),
                      "template": template.name}
-            text, _ = context_message(template, ctx, tokenizer=state.tokenizer, prompt_cfg=prompt_cfg,
-                                      reserve=reserve)
+            text = messages[-1]["content"]
             items.append(Item(int(row), int(round_rating(ratings[int(row)])), facts, text))
         return cls(teacher, template, roles, items, k=cfg.paradigm.samples.k,
                    rationalize=cfg.paradigm.samples.rationalize)
