@@ -111,7 +111,9 @@ def _keep_final_model(state: RunState, trainer, callback) -> None:
     trainer.save_model(str(kept_dir))
     model = trainer.model
     if callback is not None and callback.best is not None:
-        log.info("grpo: keeping the best valid step %d", callback.best["step"])
+        step = callback.best["step"]
+        log.info("grpo: keeping the best valid step %d%s", step,
+                 " (the model GRPO started from: no step improved on it)" if step == 0 else "")
         kept_dir = state.run_dir / "best"
         model = _load_weights(model, kept_dir)
         state.tokenizer.save_pretrained(kept_dir)

@@ -30,6 +30,13 @@ class ValidEvalCallback(TrainerCallback):
         self.curve_path = best_dir.parent / "valid_curve.json"
         self.history: list[dict] = _load_curve(self.curve_path)
 
+    def on_train_begin(self, args, state, control, model=None, **kwargs):
+        """Step 0: the starting model (RecOne's SFT model, a warmed-up base) is a candidate too, so
+        a GRPO stage that only makes it worse keeps it (a resumed run has evaluated it already)."""
+        if state.global_step == 0 and state.is_world_process_zero:
+            self._evaluate(0, model)
+        return control
+
     def on_step_end(self, args, state, control, model=None, **kwargs):
         if state.global_step % self.every == 0 and state.is_world_process_zero:
             self._evaluate(state.global_step, model)

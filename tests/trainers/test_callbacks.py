@@ -1,0 +1,38 @@
+"""The valid-evaluation callback: the starting model is a candidate for the kept step."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+from recexp.trainers.callbacks import ValidEvalCallback
+
+
+def _callback(tmp_path: Path, maes: list[float]) -> ValidEvalCallback:
+    values = iter(maes)
+
+    def evaluate(model) -> dict:
+        mae = next(values)
+        return {"mae_median_fallback": mae, "mae_fallback": mae, "coverage": 1.0, "pearson": 0.0, "pred_top_share": 1.0}
+
+    return ValidEvalCallback(evaluate, 5, tmp_path / "best", log_fn=lambda values: None)
+
+
+MODEL = SimpleNamespace(save_pretrained=lambda d: Path(d).mkdir(exist_ok=True))
+
+
+def test_the_starting_model_is_kept_when_training_only_makes_it_worse(tmp_path):
+    callback = _callback(tmp_path, [0.75, 0.9, 0.8])
+    callback.on_train_begin(None, SimpleNamespace(global_step=0, is_world_process_zero=True), None, model=MODEL)
+    for step in (5, 10):
+        callback.on_step_end(None, SimpleNamespace(global_step=step, is_world_process_zero=True), None, model=MODEL)
+    assert callback.best["step"] == 0
+    assert json.loads((tmp_path / "best" / "best.json").read_text())["step"] == 0
+    assert [c["step"] for c in json.loads((tmp_path / "valid_curve.json").read_text())] == [0, 5, 10]
+
+
+def test_a_resumed_run_does_not_evaluate_the_starting_model_again(tmp_path):
+    callback = _callback(tmp_path, [0.7])
+    callback.on_train_begin(None, SimpleNamespace(global_step=10, is_world_process_zero=True), None, model=MODEL)
+    assert callback.best is None and not (tmp_path / "valid_curve.json").exists()
