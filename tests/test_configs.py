@@ -11,6 +11,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
+from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401  (registers the schema)
 from recexp.errors import ConfigError
 from recexp.paradigms.registry import STAGES
@@ -18,7 +19,7 @@ from recexp.validation import validate
 
 from .conftest import ROOT, run_cli
 
-CONF = ROOT / "conf"
+CONF = CONF_DIR
 GROUPS = ("dataset", "model", "prompt", "reward", "paradigm", "trainer", "teacher", "logger", "experiment")
 NEEDS_PATH = {"amazon2014", "amazon2018", "amazon2023", "yelp", "imdb"}
 
