@@ -20,8 +20,12 @@ def failure_paragraph(exc: BaseException, stage: str, run_dir: Path) -> str:
 
 def log_traceback_to_files(exc: BaseException, stage: str) -> None:
     """Write the traceback to the log files (run.log) only: the terminal gets the paragraph."""
-    record = logging.LogRecord("recexp.failure", logging.ERROR, __file__, 0, "stage %s failed", (stage,),
-                               (type(exc), exc, exc.__traceback__))
+    log_to_files("recexp.failure", logging.ERROR, f"stage {stage} failed", (type(exc), exc, exc.__traceback__))
+
+
+def log_to_files(name: str, level: int, message: str, exc_info=None) -> None:
+    """One record to the root logger's file handlers only (not the terminal)."""
+    record = logging.LogRecord(name, level, __file__, 0, message, None, exc_info)
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.FileHandler):
             handler.handle(record)

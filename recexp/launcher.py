@@ -94,6 +94,7 @@ def _run_paradigm(cfg: DictConfig, run_dir: Path, tracker: Any, metrics: dict, p
     """Load the data and run the stages; every metric lands in ``metrics`` as it is measured, so a
     failed run keeps what its earlier stages found."""
     from recexp.data.pipeline import load_dataset
+    from recexp.data.sufficiency import check_enough_data
     from recexp.paradigms.runner import run_stages
     from recexp.paradigms.state import RunState
 
@@ -101,6 +102,7 @@ def _run_paradigm(cfg: DictConfig, run_dir: Path, tracker: Any, metrics: dict, p
     loading = time.perf_counter()
     data = load_dataset(cfg.dataset, cfg.cache_dir)
     metrics.update(data.metrics)
+    check_enough_data(data.metrics, cfg)
     metrics["time/load_data_s"] = round(time.perf_counter() - loading, 3)
     state = RunState(cfg=cfg, run_dir=run_dir, data=data, metrics=metrics, tracker=tracker)
     run_stages(list(cfg.paradigm.stages), state, on_stage=lambda name: setattr(progress, "stage", name))

@@ -25,7 +25,14 @@ def summary_markdown(metrics: dict[str, Any], run_dir: Path) -> str:
 
 
 def log_summary(metrics: dict[str, Any], run_dir: Path) -> None:
-    log.info("run summary (also in %s):\n%s", run_dir / "summary.md", summary_markdown(metrics, run_dir).rstrip())
+    """To the log; a failed run's summary goes to run.log only (the terminal gets one paragraph)."""
+    text = f"run summary (also in {run_dir / 'summary.md'}):\n{summary_markdown(metrics, run_dir).rstrip()}"
+    if metrics.get("status") == "ok":
+        log.info("%s", text)
+    else:
+        from recexp.failure import log_to_files
+
+        log_to_files(__name__, logging.INFO, text)
 
 
 def _header(metrics: dict[str, Any], run_dir: Path) -> str:
@@ -44,6 +51,8 @@ def _failure(metrics: dict[str, Any]) -> str:
 
 def _scores(metrics: dict[str, Any]) -> str:
     rows = [(label, prefix) for label, prefix in ROWS if f"{prefix}mae" in metrics]
+    if "base/test/mae" not in metrics:  # nothing before training to compare with: plain split names
+        rows = [(label.removeprefix("trained, "), prefix) for label, prefix in rows]
     if not rows:
         return ""
     lines = ["| | " + " | ".join(name for name, _ in COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
@@ -83,9 +92,8 @@ def _histogram(metrics: dict[str, Any]) -> str:
     lines.append("```")
     top_level, top = max(shares.items(), key=lambda kv: kv[1] or 0.0)
     if (top or 0.0) > COLLAPSE_SHARE:
-        lines += ["", f"**Warning: collapse.** The model predicts {top_level} for {100 * top:.0f}% of the test cases: "
-                  "it reads (almost) nothing from the prompt, and its MAE only measures that constant "
-                  "(compare `paradigm=global_median`)."]
+        lines += ["", f"**Warning: collapse.** {100 * top:.0f}% of the test predictions are {top_level}: one rating "
+                  "(almost) everywhere, so the MAE only measures that constant (compare `paradigm=global_median`)."]
     return "\n".join(lines)
 
 

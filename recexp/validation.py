@@ -9,11 +9,11 @@ from omegaconf import DictConfig, OmegaConf
 
 from recexp.config import RunConfig, TemplateName, field_schema
 from recexp.data.scale import DEFAULT_SCALE
+from recexp.data.sufficiency import TRAINING_STAGES  # they read the train and valid splits
 from recexp.errors import ConfigError, close_matches
 from recexp.paradigms.registry import STAGES
 
 LLM_STAGES = {"load_model", "evaluate_base", "grpo", "teacher_samples", "sft"}
-TRAINING_STAGES = ("fit_cf", "teacher_samples", "sft", "grpo")  # they read the train and valid splits
 UNTIMED_FORMATS = {"exp3rt"}  # readers whose files have no timestamps: they split only as given
 CHAIN_METHODS = {"exp3rt", "reason4rec"}
 
