@@ -89,6 +89,10 @@ def test_key_forced_in_with_plus_is_rejected():
         ("dataset.split.strategy=bad", "dataset.split.strategy: Invalid value 'bad', expected one of [leave_last, global_time, given]"),
         ("logger.mode=loud", "logger.mode: Invalid value 'loud', expected one of [offline, online, disabled]"),
         ("dataset=amazon2014", "dataset.reviews_path: required for dataset=amazon2014"),
+        ("trainer.args.learning_rat=1e-4", "trainer.args.learning_rat: not in the composed config; did you mean trainer.args.learning_rate?"),
+        ("dataset.reviews_path=~/x.json.gz", "Hydra cannot parse this override (LexerNoViableAltException at '~'); quote the value: 'dataset.reviews_path=\"~/x.json.gz\"'"),
+        ("sweep=gpro", "sweep=gpro is not a known choice (did you mean grpo?); allowed values for 'sweep': embedded_default, grpo, reward_weights"),
+        ("dataset.k_cor=3", "dataset.k_cor: unknown key (did you mean k_core?)"),
     ],
 )
 def test_cli_config_error_is_one_line_fast_and_nonzero(override, expected, tmp_path):
