@@ -46,8 +46,17 @@ def _describe_missing_choice(exc: MissingConfigException) -> str:
         hint = close_matches(option, exc.options)
         did_you_mean = f" (did you mean {' or '.join(hint)}?)" if hint else ""
         return (f"{group}={option} is not a known choice{did_you_mean}; "
-                f"allowed values for '{group}': {', '.join(sorted(exc.options))}")
+                f"allowed values for '{group}': {', '.join(sorted(exc.options))}{_extra_hint(group, option)}")
     return _first_line(str(exc))
+
+
+def _extra_hint(group: str, option: str) -> str:
+    """A launcher that comes with a pip extra: say which one."""
+    from recexp.extras import LAUNCHER_EXTRAS
+
+    if group == "hydra/launcher" and option in LAUNCHER_EXTRAS:
+        return f" ({option} comes with pip install 'recexp[{LAUNCHER_EXTRAS[option]}]')"
+    return ""
 
 
 def _describe_unparsable(exc: OverrideParseException) -> str:

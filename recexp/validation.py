@@ -80,6 +80,10 @@ def _check_samples(cfg: DictConfig) -> None:
     if needs_teacher and cfg.teacher.backend.value == "none":
         raise ConfigError(f"teacher: paradigm={cfg.paradigm.name} needs a teacher; choose teacher=heuristic, "
                           "openai, deepseek, vllm or hf (or reuse samples with paradigm.samples.samples_path=...)")
+    if needs_teacher and cfg.teacher.backend.value == "openai":
+        from recexp.extras import require_extra
+
+        require_extra("openai", f"teacher={cfg.teacher.name} (an OpenAI-compatible endpoint)")
     if needs_teacher and cfg.teacher.backend.value in ("openai", "hf"):
         from recexp.teachers.checks import check_teacher
 

@@ -31,6 +31,7 @@ from hydra_plugins.recexp_optuna_sweeper._study import (
     PRUNER_ATTR, Heartbeat, absolute_url, fail_stale_trials, finished, is_surplus, open_storage, open_study, state_counts)
 from hydra_plugins.recexp_optuna_sweeper._precheck import CONFIG_ERROR_ATTR, check_new_keys, refuse_failed_study
 from recexp.errors import CONFIG_ERRORS, ConfigError
+from recexp.extras import require_extra
 from recexp.failure import RunFailed
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,10 @@ class OptunaSweeperImpl:
             if not self.objectives[0].startswith("valid/"):
                 raise ConfigError(f"hydra.sweeper.pruner: pruning needs a valid/* objective (reported during training), "
                                   f"not {self.objectives[0]}")
+        if "CmaEs" in str(self.sampler_cfg.get("_target_", "")):
+            require_extra("cmaes", "hydra/sweeper/sampler=cmaes")
+        if self.storage_url and self.storage_url.startswith("postgresql") and "psycopg2" not in self.storage_url:
+            require_extra("postgres", "a PostgreSQL study storage")
         if self.n_trials < 1 or self.n_jobs < 1:
             raise ConfigError("hydra.sweeper.n_trials and hydra.sweeper.n_jobs: must be >= 1")
 
