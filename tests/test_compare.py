@@ -204,6 +204,22 @@ def test_plots_are_written(runs, capsys, tmp_path):
     for name in ("metrics_synthetic.png", "training_synthetic.png"):
         data = (tmp_path / "plots" / name).read_bytes()
         assert data.startswith(PNG_MAGIC) and len(data) > 5000
+    jobs = sorted(p.name for p in (runs / "clean" / "sweep").iterdir() if (p / "predictions.parquet").exists())
+    assert len(jobs) == 4
+    for job in jobs:  # a predicted-vs-true table per run with predictions
+        assert (tmp_path / "plots" / f"pred_vs_true_{job}.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_training_plot_splits_the_reward_and_marks_the_kept_step(runs):
+    from recexp.compare import plots
+    from recexp.compare.runs import find_runs
+
+    run = next(r for r in find_runs([runs / "clean" / "grpo"]).runs)
+    run.metrics["grpo/best_step"] = 10
+    fig = plots.training_curves([run], "t")
+    reward_ax, parts_ax, valid_ax = fig.axes
+    assert [line.get_label() for line in parts_ax.get_lines()] == ["format (grpo)"]
+    assert any(line.get_label() == "kept step 10" for line in valid_ax.get_lines())
 
 
 def test_python_m_and_cli_entry_points(runs, capsys):
