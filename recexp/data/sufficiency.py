@@ -12,12 +12,12 @@ from recexp.errors import ConfigError
 TRAINING_STAGES = ("fit_cf", "teacher_samples", "sft", "grpo")  # they read the train and valid splits
 
 
-class DataTooSmall(ConfigError):
+class DataTooSmallError(ConfigError):
     """The processed data cannot feed this run (the message names the key to change)."""
 
 
 def check_enough_data(stats: dict[str, Any], cfg: DictConfig) -> None:
-    """Raise DataTooSmall when the test split, or (for a paradigm that trains) the train or valid
+    """Raise DataTooSmallError when the test split, or (for a paradigm that trains) the train or valid
     split, is empty; ``stats`` are the run's ``data/*`` metrics."""
     needed = ["test"]
     if any(stage in TRAINING_STAGES for stage in cfg.paradigm.stages):
@@ -25,7 +25,7 @@ def check_enough_data(stats: dict[str, Any], cfg: DictConfig) -> None:
     empty = [split for split in needed if not stats.get(f"data/n_{split}")]
     if not empty:
         return
-    raise DataTooSmall(f"data: dataset={cfg.dataset.name} leaves the {'/'.join(empty)} split(s) empty "
+    raise DataTooSmallError(f"data: dataset={cfg.dataset.name} leaves the {'/'.join(empty)} split(s) empty "
                        f"({_counts(stats, cfg.dataset)}); {_advice(stats, cfg.dataset)}")
 
 
