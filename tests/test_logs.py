@@ -31,3 +31,25 @@ def test_trainer_scalars_are_one_line_of_numbers():
     line = format_scalars({"loss": 0.123456, "reward": 1.5, "rewards/format/mean": 0.9, "kl": float("nan"),
                            "note": "text", "flag": True, "step": 5})
     assert line == "loss=0.1235 reward=1.5 rewards/format/mean=0.9 kl=nan step=5"
+
+
+def test_printed_log_dicts_and_bars_are_dropped_when_output_is_a_file(monkeypatch):
+    from transformers.trainer_callback import CallbackHandler, PrinterCallback, ProgressCallback
+
+    from recexp.trainers.log_scalars import quiet_progress
+
+    class Trainer:
+        def __init__(self):
+            self.callback_handler = CallbackHandler([PrinterCallback(), ProgressCallback()], None, None, None, None)
+
+        def remove_callback(self, callback):
+            self.callback_handler.remove_callback(callback)
+
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    on_terminal = Trainer()
+    quiet_progress(on_terminal)
+    assert [type(c) for c in on_terminal.callback_handler.callbacks] == [ProgressCallback]
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    to_file = Trainer()
+    quiet_progress(to_file)
+    assert to_file.callback_handler.callbacks == []
