@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from hydra import compose, initialize_config_dir
 
+from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401
 from recexp.data.pipeline import load_dataset
 from recexp.eval.generation import generate_batched, generate_one_by_one
@@ -32,7 +33,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--overrides", nargs="*", default=[])
     args = parser.parse_args()
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=["logger=none", *args.overrides])
     state = load_model(RunState(cfg=cfg, run_dir=Path("."), data=load_dataset(cfg.dataset, cfg.cache_dir)))
     rows = state.data.split("test").column("row").to_numpy()[: args.n]

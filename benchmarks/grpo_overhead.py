@@ -28,8 +28,9 @@ def compose_cfg(steps: int):
     from hydra import compose, initialize_config_dir
 
     import recexp.config  # noqa: F401
+    from recexp.conf import CONF_DIR
 
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         return compose("config", overrides=[*GRPO_OVERRIDES, f"trainer.args.max_steps={steps}"])
 
 

@@ -15,6 +15,7 @@ import argparse
 import numpy as np
 from hydra import compose, initialize_config_dir
 
+from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401
 from recexp.data.context import ContextBuilder
 from recexp.data.pipeline import load_dataset
@@ -38,7 +39,7 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=["synthetic", "music"], choices=list(DATASETS))
     args = parser.parse_args()
     for name in args.datasets:
-        with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
             cfg = compose("config", overrides=DATASETS[name] + ["logger=none"])
         data = load_dataset(cfg.dataset, cfg.cache_dir)
         limit = cfg.prompt.item_reviews_limit

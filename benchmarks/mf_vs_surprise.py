@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from hydra import compose, initialize_config_dir
 
+from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401
 from recexp.data.pipeline import load_dataset
 from recexp.paradigms.runner import run_stages
@@ -28,7 +29,7 @@ from shared_datasets import DATASETS, ROOT  # benchmarks/shared_datasets.py
 
 
 def compose_cfg(overrides: list[str]):
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         return compose("config", overrides=overrides + ["logger=none"])
 
 

@@ -26,6 +26,7 @@ import torch
 from hydra import compose, initialize_config_dir
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401
 from recexp.data.context import ContextBuilder
 from recexp.data.pipeline import load_dataset
@@ -45,7 +46,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=120)
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args()
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=["logger=none", *args.overrides])
     tok, model = AutoTokenizer.from_pretrained(args.model_dir), AutoModelForCausalLM.from_pretrained(args.model_dir).eval()
     data = load_dataset(cfg.dataset, cfg.cache_dir)

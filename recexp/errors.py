@@ -1,67 +1,125 @@
-"""Turn configuration mistakes into one readable line and a non-zero exit (no traceback)."""
+"""Turn configuration mistakes into one readable line (no traceback); ``recexp.app`` prints it
+and exits with code 2."""
 
 from __future__ import annotations
 
 import dataclasses
-import sys
-from pathlib import Path
-from typing import Callable
+import difflib
+import re
 
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 CONFIG_ERROR_EXIT_CODE = 2
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+HYDRA_GRAMMAR_URL = "https://hydra.cc/docs/advanced/override_grammar/basic/"
 
 
 class ConfigError(ValueError):
     """A config value that composes but cannot be run; the message is one line naming the key."""
 
 
-def report_config_errors(entry: Callable[[], object]) -> None:
-    """Run a Hydra entry point; print config errors as one line and exit 2, re-raise others."""
-    try:
-        entry()
-    except (ConfigError, ConfigCompositionException, OverrideParseException, OmegaConfBaseException) as exc:
-        print(f"config error: {describe(exc)}", file=sys.stderr)
-        sys.exit(CONFIG_ERROR_EXIT_CODE)
+CONFIG_ERRORS = (ConfigError, ConfigCompositionException, OverrideParseException, OmegaConfBaseException)
 
 
 def describe(exc: BaseException) -> str:
     """One line for a configuration exception (Hydra, OmegaConf or ours)."""
-    if isinstance(exc, MissingConfigException):
-        return _describe_missing_choice(exc)
-    cause = _omegaconf_cause(exc)
+    missing = _in_chain(exc, MissingConfigException)
+    if missing is not None:
+        return _describe_missing_choice(missing)
+    unparsable = _in_chain(exc, OverrideParseException)
+    if unparsable is not None:
+        return _describe_unparsable(unparsable)
+    cause = _in_chain(exc, OmegaConfBaseException)
     if cause is not None:
         return _describe_omegaconf(cause)
     return _first_line(str(exc))
 
 
+def close_matches(key: str, candidates) -> list[str]:
+    """Up to three candidates that look like ``key`` (difflib), best first."""
+    return difflib.get_close_matches(key, [str(c) for c in candidates], n=3, cutoff=0.6)
+
+
 def _describe_missing_choice(exc: MissingConfigException) -> str:
-    missing = exc.missing_cfg_file or ""
-    group, _, option = missing.rpartition("/")
-    if group and (CONF_DIR / group).is_dir():
-        allowed = ", ".join(sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml")))
-        return f"{group}={option} is not a known choice; allowed values for '{group}': {allowed}"
+    group, _, option = (exc.missing_cfg_file or "").rpartition("/")
+    if group and exc.options:
+        hint = close_matches(option, exc.options)
+        did_you_mean = f" (did you mean {' or '.join(hint)}?)" if hint else ""
+        return (f"{group}={option} is not a known choice{did_you_mean}; "
+                f"allowed values for '{group}': {', '.join(sorted(exc.options))}{_extra_hint(group, option)}")
     return _first_line(str(exc))
+
+
+def _extra_hint(group: str, option: str) -> str:
+    """A launcher that comes with a pip extra: say which one."""
+    from recexp.extras import LAUNCHER_EXTRAS
+
+    if group == "hydra/launcher" and option in LAUNCHER_EXTRAS:
+        return f" ({option} comes with pip install 'recexp[{LAUNCHER_EXTRAS[option]}]')"
+    return ""
+
+
+def _describe_unparsable(exc: OverrideParseException) -> str:
+    """Hydra's grammar error with the override, where parsing stopped and how to quote it."""
+    lines = [line for line in str(exc).splitlines() if line.strip() and not line.startswith("See https://hydra.cc")]
+    if lines[0].startswith("Error parsing override"):  # Hydra's grammar accepted it, a sweep function refused it
+        return f"{' '.join(lines[1:]) or lines[0]}: in {lines[0].partition(' override ')[2]} (see {HYDRA_GRAMMAR_URL})"
+    kind, _, override = lines[0].partition(": ")
+    if not override:
+        return f"{lines[0]}: Hydra cannot parse this override (see {HYDRA_GRAMMAR_URL})"
+    where = ""
+    if len(lines) > 1 and lines[1].strip() == "^":
+        column = len(lines[1]) - len(lines[1].lstrip()) - len(lines[0]) + len(override)
+        where = f" at {override[column]!r}" if 0 <= column < len(override) else ""
+    key, _, value = override.partition("=")
+    quote = f"; quote the value: '{key}=\"{value}\"'" if value and '"' not in value else ""
+    return f"{override}: Hydra cannot parse this override ({kind}{where}){quote} (see {HYDRA_GRAMMAR_URL})"
 
 
 def _describe_omegaconf(exc: OmegaConfBaseException) -> str:
     key = getattr(exc, "full_key", None) or "?"
     message = _first_line(getattr(exc, "msg", None) or str(exc))
     if isinstance(exc, (ConfigKeyError, ConfigAttributeError)):
-        allowed = schema_keys(key.rpartition(".")[0])
+        parent, _, name = key.rpartition(".")
+        allowed = schema_keys(parent)
         if allowed:
-            return f"{key}: unknown key; allowed keys here: {', '.join(allowed)}"
+            return f"{key}: unknown key{_did_you_mean(name, allowed)}; allowed keys here: {', '.join(allowed)}"
         if "not in struct" in message:
-            return f"{key}: not in the composed config; add a new key with +{key}=VALUE"
+            return _describe_new_key(key, name, _sibling_keys(exc, parent))
     return f"{key}: {message}"
 
 
-def _omegaconf_cause(exc: BaseException) -> OmegaConfBaseException | None:
+def _describe_new_key(key: str, name: str, siblings: list[str]) -> str:
+    """A key absent from an open node (e.g. trainer.args): suggest the look-alikes before '+'."""
+    hint = close_matches(name, siblings)
+    if hint:
+        parent = key.rpartition(".")[0]
+        options = " or ".join(f"{parent}.{h}" for h in hint)
+        return f"{key}: not in the composed config; did you mean {options}? (a new key is added with +{key}=VALUE)"
+    return f"{key}: not in the composed config; add a new key with +{key}=VALUE"
+
+
+def _sibling_keys(exc: OmegaConfBaseException, parent: str) -> list[str]:
+    """Keys beside the missing one: the node's own, plus TRL's fields under trainer.args / sft.args."""
+    node = getattr(exc, "parent_node", None)
+    keys = [str(k) for k in node.keys()] if node is not None and hasattr(node, "keys") else []
+    kinds = {"trainer.args": "grpo", "sft.args": "sft"}
+    if parent in kinds:
+        from recexp.trainers.args import trainer_fields
+
+        keys += [k for k in trainer_fields(kinds[parent]) if k not in keys]
+    return keys
+
+
+def _did_you_mean(name: str, allowed: list[str]) -> str:
+    hint = close_matches(name, allowed)
+    return f" (did you mean {' or '.join(hint)}?)" if hint else ""
+
+
+def _in_chain(exc: BaseException, kind: type) -> BaseException | None:
     seen = exc
     while seen is not None:
-        if isinstance(seen, OmegaConfBaseException):
+        if isinstance(seen, kind):
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
@@ -69,7 +127,7 @@ def _omegaconf_cause(exc: BaseException) -> OmegaConfBaseException | None:
 
 def _first_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[0] if lines else text
+    return re.sub(r"\s+", " ", lines[0]) if lines else text
 
 
 def schema_keys(path: str) -> list[str]:

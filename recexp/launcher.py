@@ -1,32 +1,46 @@
 """Compose -> validate -> load data -> run the paradigm's stages -> write outputs.
 
-Nothing domain-specific lives here. Every run dir gets resolved_config.yaml, metrics.json
-(also when the run fails, with ``status: failed``) and Hydra's log file (run.log)."""
+Nothing domain-specific lives here. Every run dir gets resolved_config.yaml, provenance.json,
+metrics.json and summary.md (also when the run fails, with ``status: failed``) and Hydra's log
+file (run.log, which holds the traceback of a failure)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
 from recexp.distributed import is_main_process
+from recexp.errors import ConfigError
+from recexp.failure import RunFailed, failure_paragraph, log_traceback_to_files
+from recexp.jsonio import write_json
 from recexp.preflight import check_run_dir
 from recexp.validation import validate
 
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class Progress:
+    """The stage in progress (named in a failure) and what the run has measured so far."""
+
+    stage: str = "setup"
+
+
 def launch(cfg: DictConfig) -> float | dict | None:
     """Hydra task function body; returns valid MAE, or for an Optuna trial (``cfg.optuna`` set)
     the trial result ``{"status", "metrics", "run_dir"}`` the sweeper tells the study."""
-    validate(cfg)
     from hydra.core.hydra_config import HydraConfig
 
+    from recexp.logs import configure_run_logging
+
+    configure_run_logging()
+    validate(cfg)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     check_run_dir(run_dir, bool(cfg.resume))  # multirun jobs are not preflighted
     if cfg.optuna.study_name is not None:  # an Optuna sweep trial: return what the sweeper tells the study
@@ -38,15 +52,18 @@ def launch(cfg: DictConfig) -> float | dict | None:
 
 
 def run(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
-    """Run one job into ``run_dir`` and return its metrics."""
+    """Run one job into ``run_dir`` and return its metrics; a failure raises RunFailed (or the
+    ConfigError that stopped it) after metrics.json, summary.md and the traceback are written."""
     started = time.perf_counter()
     run_dir.mkdir(parents=True, exist_ok=True)
+    log.info("run dir: %s", run_dir)
     resolved = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
     main = is_main_process()
     if main:
-        (run_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(resolved))
+        _write_run_record(run_dir, resolved)
     metrics: dict[str, Any] = _identity(cfg)
     _seed_everything(cfg.seed)
+    progress = Progress()
 
     from recexp.tracking import open_tracker
 
@@ -54,30 +71,57 @@ def run(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     with open_tracker(logger_cfg, run_dir, resolved, job_type=cfg.paradigm.name) as tracker:
         metrics["logger/status"] = tracker.status
         try:
-            metrics.update(_run_paradigm(cfg, run_dir, tracker))
+            _run_paradigm(cfg, run_dir, tracker, metrics, progress)
             metrics["status"] = "ok"
         except BaseException as exc:
             # an exception may name its own status (recexp.sweeps.trial.TrialPruned: "pruned")
             metrics.update(status=getattr(exc, "run_status", "failed"), error=f"{type(exc).__name__}: {exc}")
+            if metrics["status"] == "failed":
+                metrics["failed_stage"] = progress.stage
+                log_traceback_to_files(exc, progress.stage)
+            if isinstance(exc, Exception) and not isinstance(exc, ConfigError) and metrics["status"] == "failed":
+                raise RunFailed(failure_paragraph(exc, progress.stage, run_dir)) from exc
             raise
         finally:
             metrics["wall_time_s"] = round(time.perf_counter() - started, 3)
             if main:
-                _write_json(run_dir / "metrics.json", metrics)
+                _finish(run_dir, metrics)
             tracker.summary(metrics)
-    log.info("run dir: %s", run_dir)
-    _log_headline(metrics)
     return metrics
 
 
-def _run_paradigm(cfg: DictConfig, run_dir: Path, tracker: Any) -> dict[str, Any]:
+def _run_paradigm(cfg: DictConfig, run_dir: Path, tracker: Any, metrics: dict, progress: Progress) -> None:
+    """Load the data and run the stages; every metric lands in ``metrics`` as it is measured, so a
+    failed run keeps what its earlier stages found."""
     from recexp.data.pipeline import load_dataset
+    from recexp.data.sufficiency import check_enough_data
     from recexp.paradigms.runner import run_stages
     from recexp.paradigms.state import RunState
 
+    progress.stage = "load_data"
+    loading = time.perf_counter()
     data = load_dataset(cfg.dataset, cfg.cache_dir)
-    state = RunState(cfg=cfg, run_dir=run_dir, data=data, metrics=dict(data.metrics), tracker=tracker)
-    return run_stages(list(cfg.paradigm.stages), state).metrics
+    metrics.update(data.metrics)
+    check_enough_data(data.metrics, cfg)
+    metrics["time/load_data_s"] = round(time.perf_counter() - loading, 3)
+    state = RunState(cfg=cfg, run_dir=run_dir, data=data, metrics=metrics, tracker=tracker)
+    run_stages(list(cfg.paradigm.stages), state, on_stage=lambda name: setattr(progress, "stage", name))
+
+
+def _write_run_record(run_dir: Path, resolved: dict) -> None:
+    from recexp.provenance import provenance
+
+    (run_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(resolved))
+    write_json(run_dir / "provenance.json", provenance())
+
+
+def _finish(run_dir: Path, metrics: dict[str, Any]) -> None:
+    """metrics.json (strict JSON), summary.md and the summary in the log."""
+    from recexp.summary import log_summary, summary_markdown
+
+    write_json(run_dir / "metrics.json", metrics, sort_keys=True)
+    (run_dir / "summary.md").write_text(summary_markdown(metrics, run_dir))
+    log_summary(metrics, run_dir)
 
 
 def _identity(cfg: DictConfig) -> dict[str, Any]:
@@ -94,12 +138,3 @@ def _seed_everything(seed: int) -> None:
 
     random.seed(seed)
     np.random.seed(seed)
-
-
-def _write_json(path: Path, values: dict[str, Any]) -> None:
-    path.write_text(json.dumps(values, indent=2, sort_keys=True, default=str) + "\n")
-
-
-def _log_headline(metrics: dict[str, Any]) -> None:
-    keys = [k for k in ("valid/mae", "test/mae", "test/rmse", "test/coverage") if k in metrics]
-    log.info("%s", "  ".join(f"{k}={metrics[k]:.4f}" for k in keys))

@@ -19,14 +19,18 @@ RUN_MARKERS = ("resolved_config.yaml", "metrics.json")
 
 
 def preflight(argv: list[str], config_dir: Path) -> None:
-    """Validate a single run's config as `python run.py ARGS` would compose it.
-
-    Multirun jobs and Hydra's informational flags are left to Hydra (each job validates itself).
-    """
+    """Validate a single run's config as `python run.py ARGS` would compose it; an Optuna sweep
+    (-m with hydra/sweeper=recexp_optuna) is checked before its first trial. Other multiruns and
+    Hydra's informational flags are left to Hydra (each job validates itself)."""
     args = get_args_parser().parse_args(argv)
-    if args.multirun or args.help or args.hydra_help or args.info or args.cfg or args.shell_completion:
+    if args.help or args.hydra_help or args.info or args.cfg or args.shell_completion:
         return
     if args.config_path or args.config_dir:
+        return
+    if args.multirun:
+        from hydra_plugins.recexp_optuna_sweeper._precheck import preflight_sweep
+
+        preflight_sweep(args.config_name or "config", args.overrides, config_dir)
         return
     _check_distributed_run_dir(args.overrides)
     with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
@@ -34,11 +38,27 @@ def preflight(argv: list[str], config_dir: Path) -> None:
             cfg = compose(args.config_name or "config", overrides=args.overrides, return_hydra_config=True)
         except AssertionError:  # OmegaConf asserts when an override reaches into a null node
             raise ConfigError(_null_parent_message(args.config_name or "config", args.overrides)) from None
+    _refuse_sweep_without_multirun(cfg, argv)
     validate(task_config(cfg))
     check_run_dir(Path(str(cfg.hydra.run.dir)), bool(cfg.resume))
     from recexp.paradigms.samples_provenance import preflight_samples  # reads data only when reusing samples
 
     preflight_samples(cfg)
+
+
+def _refuse_sweep_without_multirun(cfg: DictConfig, argv: list[str]) -> None:
+    """An Optuna sweep preset (or sweeper) without -m would silently train once: refuse it."""
+    preset = cfg.hydra.runtime.choices.get("sweep")
+    sweeper = str(cfg.hydra.sweeper.get("_target_", ""))
+    if preset in (None, "null") and not sweeper.endswith("RecexpOptunaSweeper"):
+        return
+    args = " ".join(argv)
+    if preset in (None, "null"):
+        raise ConfigError(f"hydra/sweeper=recexp_optuna sweeps; without -m it would train once. Run the sweep: "
+                          f"python run.py -m {args}  (or: recexp sweep {args})")
+    rest = " ".join(a for a in argv if a != f"sweep={preset}")
+    raise ConfigError(f"sweep={preset} is an Optuna sweep preset; without -m it would train once. Run the sweep: "
+                      f"python run.py -m {args}  (or: recexp sweep {preset}{' ' + rest if rest else ''})")
 
 
 def _check_distributed_run_dir(overrides: list[str]) -> None:
@@ -69,11 +89,25 @@ def check_run_dir(run_dir: Path, resume: bool) -> None:
     """Refuse a directory holding a run, unless resuming a run that has not finished."""
     if not any((run_dir / marker).exists() for marker in RUN_MARKERS):
         return
-    if not resume:
-        raise ConfigError(
-            f"hydra.run.dir={run_dir} already holds a run; choose another directory "
-            "(or resume=true to continue an unfinished run there)"
-        )
-    metrics = run_dir / "metrics.json"
-    if metrics.exists() and json.loads(metrics.read_text()).get("status") == "ok":
+    status, error = _recorded_status(run_dir)
+    if resume and status == "ok":
         raise ConfigError(f"resume=true but the run in {run_dir} already finished (metrics.json status ok)")
+    if resume:
+        return
+    if status == "failed":
+        raise ConfigError(f"hydra.run.dir={run_dir} holds a failed run ({error}); add resume=true to run again "
+                          "there, or choose another directory")
+    raise ConfigError(f"hydra.run.dir={run_dir} already holds a run; choose another directory "
+                      "(or resume=true to continue an unfinished run there)")
+
+
+def _recorded_status(run_dir: Path) -> tuple[str | None, str]:
+    """The status and error metrics.json records (None without one: still running, or killed)."""
+    path = run_dir / "metrics.json"
+    if not path.exists():
+        return None, ""
+    try:
+        metrics = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return None, ""
+    return metrics.get("status"), " ".join(str(metrics.get("error", "")).split())[:200]

@@ -7,13 +7,13 @@ import dataclasses
 
 from omegaconf import DictConfig, OmegaConf
 
-from recexp.config import RunConfig, field_schema
+from recexp.config import RunConfig, TemplateName, field_schema
 from recexp.data.scale import DEFAULT_SCALE
-from recexp.errors import ConfigError
+from recexp.data.sufficiency import TRAINING_STAGES  # they read the train and valid splits
+from recexp.errors import ConfigError, close_matches
 from recexp.paradigms.registry import STAGES
 
 LLM_STAGES = {"load_model", "evaluate_base", "grpo", "teacher_samples", "sft"}
-TRAINING_STAGES = ("fit_cf", "teacher_samples", "sft", "grpo")  # they read the train and valid splits
 UNTIMED_FORMATS = {"exp3rt"}  # readers whose files have no timestamps: they split only as given
 CHAIN_METHODS = {"exp3rt", "reason4rec"}
 
@@ -36,7 +36,9 @@ def _check_keys(node: DictConfig, schema: type, path: str) -> None:
     for key in node:
         full_key = f"{path}{key}"
         if key not in allowed:
-            raise ConfigError(f"{full_key}: unknown key; allowed keys here: {', '.join(sorted(allowed))}")
+            hint = close_matches(str(key), allowed)
+            did_you_mean = f" (did you mean {' or '.join(hint)}?)" if hint else ""
+            raise ConfigError(f"{full_key}: unknown key{did_you_mean}; allowed keys here: {', '.join(sorted(allowed))}")
         child_schema = field_schema(schema, key)
         if child_schema is not None and isinstance(node[key], DictConfig):
             _check_keys(node[key], child_schema, f"{full_key}.")
@@ -78,6 +80,10 @@ def _check_samples(cfg: DictConfig) -> None:
     if needs_teacher and cfg.teacher.backend.value == "none":
         raise ConfigError(f"teacher: paradigm={cfg.paradigm.name} needs a teacher; choose teacher=heuristic, "
                           "openai, deepseek, vllm or hf (or reuse samples with paradigm.samples.samples_path=...)")
+    if needs_teacher and cfg.teacher.backend.value == "openai":
+        from recexp.extras import require_extra
+
+        require_extra("openai", f"teacher={cfg.teacher.name} (an OpenAI-compatible endpoint)")
     if needs_teacher and cfg.teacher.backend.value in ("openai", "hf"):
         from recexp.teachers.checks import check_teacher
 
@@ -121,11 +127,10 @@ def _check_llm(cfg: DictConfig) -> None:
 
 
 def _check_warmup_templates(weights: dict) -> None:
-    from recexp.prompts.templates import TEMPLATES
-
+    templates = sorted(t.value for t in TemplateName)  # the schema's names (recexp.prompts.templates pulls in pandas)
     for name, count in weights.items():
-        if name not in TEMPLATES:
-            raise ConfigError(f"model.tiny.warmup_templates.{name}: unknown template; known: {', '.join(sorted(TEMPLATES))}")
+        if name not in templates:
+            raise ConfigError(f"model.tiny.warmup_templates.{name}: unknown template; known: {', '.join(templates)}")
         if count < 0:
             raise ConfigError(f"model.tiny.warmup_templates.{name}: a count of examples per cycle, >= 0; got {count}")
     if not any(weights.values()):

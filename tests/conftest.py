@@ -23,6 +23,21 @@ def isolated_cache(tmp_path_factory) -> Path:
     return cache
 
 
+@pytest.fixture(scope="session", autouse=True)
+def metrics_files_are_strict_json(tmp_path_factory):
+    """After the session: every metrics.json a test wrote parses as strict JSON (no NaN/Infinity)."""
+    yield
+    import json
+
+    for path in tmp_path_factory.getbasetemp().rglob("metrics.json"):
+        try:
+            json.loads(path.read_text(), parse_constant=lambda c: 1 / 0)
+        except ZeroDivisionError:
+            pytest.fail(f"{path}: not strict JSON (NaN or Infinity)")
+        except json.JSONDecodeError:
+            continue  # a deliberately corrupt file (tests/test_compare.py)
+
+
 @pytest.fixture
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():

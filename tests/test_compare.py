@@ -81,10 +81,44 @@ def test_table_lists_every_run_and_counts_the_unreadable(runs, capsys):
     assert code == 0, err
     header = out.splitlines()[0].split()
     for column in ("paradigm", "dataset", "model", "lr", "beta", "test/mae", "test/rmse", "test/coverage",
-                   "seed", "fingerprint", "wall_time_s", "status", "run_dir"):
+                   "seed", "wall_time_s", "status", "run_dir"):
         assert column in header
+    assert "fingerprint" not in header  # one fingerprint for every shown run: no column (--all-columns shows it)
     assert len(out.splitlines()) == 2 + 6 and "FAILED" in out
     assert "6 of 6 runs shown (5 ok, 1 failed); 1 unreadable" in err and "corrupt" not in err
+    code, out, _ = _compare(capsys, runs / "clean", "--all-columns")
+    assert code == 0 and "fingerprint" in out.splitlines()[0].split()
+
+
+def test_columns_only_for_keys_that_vary_among_shown_runs(runs, capsys):
+    code, out, _ = _compare(capsys, runs / "clean", "--where", "paradigm=bias")
+    header = out.splitlines()[0].split()
+    assert code == 0 and "seed" in header  # seeds 1 and 2
+    assert not {"lr", "beta", "fingerprint"} & set(header)  # unset or the same in both bias runs
+    code, out, _ = _compare(capsys, runs / "clean", "--where", "paradigm=bias", "--all-columns")
+    assert {"fingerprint", "seed"} <= set(out.splitlines()[0].split())
+
+
+def test_group_by_splits_groups_whose_runs_differ_in_more_than_the_seed(runs, capsys, tmp_path):
+    shutil.copytree(runs / "clean" / "sweep", tmp_path / "sweep")
+    job = next((tmp_path / "sweep").glob("*_bias_synthetic"))
+    longer = tmp_path / "longer"
+    _fake_run(job, longer, seed=3)
+    config = (longer / "resolved_config.yaml").read_text()
+    (longer / "resolved_config.yaml").write_text(config.replace("k_core: 5", "k_core: 4", 1))
+    code, out, err = _compare(capsys, tmp_path, "--group-by", "paradigm", "--format", "csv")
+    grouped = pd.read_csv(io.StringIO(out))
+    assert code == 0 and "differ in dataset.k_core" in err
+    bias = grouped[grouped["paradigm"] == "bias"].set_index("dataset.k_core")
+    assert bias.loc[5, "n"] == 2 and bias.loc[4, "n"] == 1 and bias.loc[4, "seeds"] == "3"
+
+
+def test_group_by_never_counts_a_seed_twice(runs, capsys, tmp_path):
+    shutil.copytree(runs / "clean" / "sweep", tmp_path / "sweep")
+    job = next((tmp_path / "sweep").glob("*_bias_synthetic"))
+    _fake_run(job, tmp_path / "again")  # the same config and seed run twice
+    code, _, err = _compare(capsys, tmp_path, "--group-by", "paradigm")
+    assert code == 2 and "ok runs with seed" in err and "counts once" in err
 
 
 def test_verbose_lists_unreadable_dirs_and_failures(runs, capsys):
@@ -170,6 +204,22 @@ def test_plots_are_written(runs, capsys, tmp_path):
     for name in ("metrics_synthetic.png", "training_synthetic.png"):
         data = (tmp_path / "plots" / name).read_bytes()
         assert data.startswith(PNG_MAGIC) and len(data) > 5000
+    jobs = sorted(p.name for p in (runs / "clean" / "sweep").iterdir() if (p / "predictions.parquet").exists())
+    assert len(jobs) == 4
+    for job in jobs:  # a predicted-vs-true table per run with predictions
+        assert (tmp_path / "plots" / f"pred_vs_true_{job}.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_training_plot_splits_the_reward_and_marks_the_kept_step(runs):
+    from recexp.compare import plots
+    from recexp.compare.runs import find_runs
+
+    run = next(r for r in find_runs([runs / "clean" / "grpo"]).runs)
+    run.metrics["grpo/best_step"] = 10
+    fig = plots.training_curves([run], "t")
+    reward_ax, parts_ax, valid_ax = fig.axes
+    assert [line.get_label() for line in parts_ax.get_lines()] == ["format (grpo)"]
+    assert any(line.get_label() == "kept step 10" for line in valid_ax.get_lines())
 
 
 def test_python_m_and_cli_entry_points(runs, capsys):

@@ -11,6 +11,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
+from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401  (registers the schema)
 from recexp.errors import ConfigError
 from recexp.paradigms.registry import STAGES
@@ -18,7 +19,7 @@ from recexp.validation import validate
 
 from .conftest import ROOT, run_cli
 
-CONF = ROOT / "conf"
+CONF = CONF_DIR
 GROUPS = ("dataset", "model", "prompt", "reward", "paradigm", "trainer", "teacher", "logger", "experiment")
 NEEDS_PATH = {"amazon2014", "amazon2018", "amazon2023", "yelp", "imdb"}
 
@@ -88,6 +89,10 @@ def test_key_forced_in_with_plus_is_rejected():
         ("dataset.split.strategy=bad", "dataset.split.strategy: Invalid value 'bad', expected one of [leave_last, global_time, given]"),
         ("logger.mode=loud", "logger.mode: Invalid value 'loud', expected one of [offline, online, disabled]"),
         ("dataset=amazon2014", "dataset.reviews_path: required for dataset=amazon2014"),
+        ("trainer.args.learning_rat=1e-4", "trainer.args.learning_rat: not in the composed config; did you mean trainer.args.learning_rate?"),
+        ("dataset.reviews_path=~/x.json.gz", "Hydra cannot parse this override (LexerNoViableAltException at '~'); quote the value: 'dataset.reviews_path=\"~/x.json.gz\"'"),
+        ("sweep=gpro", "sweep=gpro is not a known choice (did you mean grpo?); allowed values for 'sweep': embedded_default, grpo, reward_weights"),
+        ("dataset.k_cor=3", "dataset.k_cor: unknown key (did you mean k_core?)"),
     ],
 )
 def test_cli_config_error_is_one_line_fast_and_nonzero(override, expected, tmp_path):

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from hydra import compose, initialize_config_dir
 
+from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401  (registers the schema)
 from recexp.data.pipeline import load_dataset
 from recexp.paradigms.cf_models import MFModel
@@ -15,13 +16,12 @@ from recexp.paradigms.cf_refit import RefitPredictor
 from recexp.paradigms.fit_cf import fit_cf
 from recexp.paradigms.state import RunState
 
-from .conftest import ROOT
 
 SMALL_DATA = ["dataset.synthetic.n_users=80", "dataset.synthetic.n_items=60"]
 
 
 def _fit(tmp_path: Path, *overrides: str) -> RunState:
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=[*SMALL_DATA, *overrides])
     state = RunState(cfg=cfg, run_dir=tmp_path, data=load_dataset(cfg.dataset, cfg.cache_dir))
     return fit_cf(state)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 
+from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401  (registers the schema)
 from recexp.data.pipeline import load_dataset
 from recexp.errors import ConfigError
@@ -16,13 +17,13 @@ from recexp.paradigms.samples import COLUMNS
 from recexp.paradigms.samples_provenance import precheck_samples, recorded_provenance, stamp
 from recexp.paradigms.state import RunState
 
-from .conftest import ROOT, run_cli
+from .conftest import run_cli
 
 SMALL_DATA = ["dataset.synthetic.n_users=80", "dataset.synthetic.n_items=60"]
 
 
 def _state(tmp_path: Path, *overrides: str) -> RunState:
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=["paradigm=recone", *SMALL_DATA, *overrides])
     return RunState(cfg=cfg, run_dir=tmp_path, data=load_dataset(cfg.dataset, cfg.cache_dir))
 

@@ -29,14 +29,17 @@ from hydra_plugins.recexp_optuna_sweeper import _report as report, _sampling as 
 from hydra_plugins.recexp_optuna_sweeper._search_space import SearchSpace, format_value, parse_search_space
 from hydra_plugins.recexp_optuna_sweeper._study import (
     PRUNER_ATTR, Heartbeat, absolute_url, fail_stale_trials, finished, is_surplus, open_storage, open_study, state_counts)
-from recexp.errors import ConfigError
+from hydra_plugins.recexp_optuna_sweeper._precheck import CONFIG_ERROR_ATTR, check_new_keys, refuse_failed_study
+from recexp.errors import CONFIG_ERRORS, ConfigError
+from recexp.extras import require_extra
+from recexp.failure import RunFailed
 
 log = logging.getLogger(__name__)
 ABSENT = object()
 
 
-class SweepFailed(RuntimeError):
-    """More trials failed than ``max_failure_rate`` allows."""
+class SweepFailed(RunFailed):
+    """More trials failed than ``max_failure_rate`` allows (shown as one paragraph, exit 1)."""
 
 
 class OptunaSweeperImpl:
@@ -63,8 +66,10 @@ class OptunaSweeperImpl:
         space = parse_search_space(self.params, arguments, self._is_new_key)
         pruner = sampling.pruner_spec(self.pruner_cfg)
         self._check(pruner)
+        check_new_keys(space, self.config)  # the trial configs themselves: _precheck.preflight_sweep
         url = absolute_url(self.storage_url)
         storage = self._storage = open_storage(url, self.heartbeat_interval)
+        refuse_failed_study(storage, self.study_name, url)
         study = open_study(self.study_name, storage, self.directions,
                            sampling.make_sampler(self.sampler_cfg, space.grid), sampling.make_pruner(pruner))
         study.set_user_attr(PRUNER_ATTR, pruner)
@@ -168,6 +173,8 @@ class OptunaSweeperImpl:
         self.told += 1
         self.failed += 1
         trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:500])
+        if isinstance(exc, CONFIG_ERRORS):
+            trial.set_user_attr(CONFIG_ERROR_ATTR, True)
         study.tell(trial, state=TrialState.FAIL)
         log.warning("trial %d failed: %s: %s", trial.number, type(exc).__name__, exc)
 
@@ -185,6 +192,10 @@ class OptunaSweeperImpl:
             if not self.objectives[0].startswith("valid/"):
                 raise ConfigError(f"hydra.sweeper.pruner: pruning needs a valid/* objective (reported during training), "
                                   f"not {self.objectives[0]}")
+        if "CmaEs" in str(self.sampler_cfg.get("_target_", "")):
+            require_extra("cmaes", "hydra/sweeper/sampler=cmaes")
+        if self.storage_url and self.storage_url.startswith("postgresql") and "psycopg2" not in self.storage_url:
+            require_extra("postgres", "a PostgreSQL study storage")
         if self.n_trials < 1 or self.n_jobs < 1:
             raise ConfigError("hydra.sweeper.n_trials and hydra.sweeper.n_jobs: must be >= 1")
 

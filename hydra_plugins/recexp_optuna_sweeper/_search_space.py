@@ -69,16 +69,32 @@ def flatten(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def to_distribution(override: Override) -> BaseDistribution:
+    """The Optuna distribution of one sweep override; a malformed one raises ConfigError naming its key."""
+    name = override.get_key_element().lstrip("+~")
+    try:
+        return _distribution(override, name)
+    except ValueError as error:  # Optuna's own checks: low > high, log scale with low <= 0, ...
+        if isinstance(error, ConfigError):
+            raise
+        raise ConfigError(f"{name}: {override.input_line.partition('=')[2]}: {error}") from None
+
+
+def _distribution(override: Override, name: str) -> BaseDistribution:
     value = override.value()
-    name = override.get_key_element()
     if isinstance(value, ChoiceSweep):
+        if not value.list:
+            raise ConfigError(f"{name}: choice() with no values searches nothing; give at least one")
         return CategoricalDistribution([_plain(v) for v in value.list])
     if isinstance(value, RangeSweep):
         values = list(override.sweep_iterator())
+        if not values:
+            raise ConfigError(f"{name}: range({value.start:g}, {value.stop:g}, {value.step:g}) holds no value")
         if all(isinstance(v, int) for v in values) and len(values) > 1 and "log" not in value.tags:
             return IntDistribution(values[0], values[-1], step=values[1] - values[0])
         return CategoricalDistribution(values)
     if isinstance(value, IntervalSweep):
+        if not value.start < value.end:
+            raise ConfigError(f"{name}: interval({value.start:g}, {value.end:g}) needs low < high")
         log = "log" in value.tags
         if "int" in value.tags:
             return IntDistribution(int(value.start), int(value.end), log=log)

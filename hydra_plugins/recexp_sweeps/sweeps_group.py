@@ -1,13 +1,8 @@
-"""The config group ``sweep`` (``python run.py -m sweep=NAME``) reads its options from the
-top-level ``sweeps/`` folder beside the primary config dir (``conf/``).
+"""Extra sweep presets from ``$RECEXP_SWEEPS_DIR``: each ``NAME.yaml`` there becomes ``sweep=NAME``.
 
-A search-path entry makes a folder a config *root*, so ``sweeps/*.yaml`` could only become a
-group named after a subfolder. Instead this plugin, run by Hydra before every composition, finds
-the primary config dir in the search path and registers each ``sweeps/NAME.yaml`` in the
-ConfigStore as ``sweep/NAME`` with the package of its ``# @package`` header. It works from the
-repository root, from any other working directory, and when recexp is pip-installed (the
-plugin travels in the wheel; the presets are found beside the ``conf/`` that run.py uses).
-``RECEXP_SWEEPS_DIR`` names another folder of presets."""
+The shipped presets are the ``sweep`` group of the package's config tree (``recexp/conf/sweep``);
+this plugin, run by Hydra before every composition, registers a folder of one's own beside them
+in the ConfigStore (the package of each file's ``# @package`` header kept)."""
 
 import os
 from pathlib import Path
@@ -19,23 +14,13 @@ from hydra.plugins.search_path_plugin import SearchPathPlugin
 from omegaconf import OmegaConf
 
 GROUP = "sweep"
-FOLDER = "sweeps"
+ENV = "RECEXP_SWEEPS_DIR"
 
 
 class RecexpSweepsSearchPathPlugin(SearchPathPlugin):
     def manipulate_search_path(self, search_path: ConfigSearchPath) -> None:
-        for folder in sweeps_folders(search_path):
-            register_presets(folder)
-
-
-def sweeps_folders(search_path: ConfigSearchPath) -> list[Path]:
-    """``$RECEXP_SWEEPS_DIR`` if set, else ``sweeps/`` beside each file-based primary config dir."""
-    if os.environ.get("RECEXP_SWEEPS_DIR"):
-        return [Path(os.environ["RECEXP_SWEEPS_DIR"])]
-    roots = [e.path.removeprefix("file://") for e in search_path.get_path()
-             if e.provider == "main" and e.path and (e.path.startswith("file://") or "://" not in e.path)]
-    folders = [Path(root).resolve().parent / FOLDER for root in roots]
-    return [f for f in folders if f.is_dir()]
+        if os.environ.get(ENV):
+            register_presets(Path(os.environ[ENV]))
 
 
 def register_presets(folder: Path) -> None:

@@ -1,10 +1,14 @@
-"""--group-by: one row per group with n, not-ok count, seeds, and mean and std of each metric."""
+"""--group-by: one row per group with n, not-ok count, seeds, and mean and std of each metric.
+
+Only runs that differ in nothing but the seed are averaged: groups whose runs differ in other
+settings are split by them (``settings_that_differ``), and a seed never counts twice in a group."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from recexp.compare.table import require_columns
+from recexp.compare.errors import CompareError
+from recexp.compare.table import RUN, flatten, require_columns
 
 MEAN, STD = " mean", " std"
 
@@ -37,3 +41,41 @@ def _seeds(group: pd.DataFrame) -> str:
     seeds = {s for s in group["seed"] if s is not None and s == s}
     numeric = sorted(s for s in seeds if isinstance(s, (int, float)))
     return ",".join(str(s) for s in [*numeric, *sorted(str(s) for s in seeds if s not in numeric)])
+
+
+# Config keys that may differ between the runs of one group: the seed, a sweep trial's identity,
+# the tracker's naming, and where the data came from (the data fingerprint decides sameness).
+FREE_KEYS = ("seed", "resume", "cache_dir")
+FREE_PREFIXES = ("optuna.", "logger.")
+FREE_SUFFIXES = ("_path",)
+
+
+def settings_that_differ(frame: pd.DataFrame, keys: list[str]) -> list[str]:
+    """Config keys (dotted) whose value differs between runs of some group, the seed and the
+    other free keys left out; sorted."""
+    differing: set[str] = set()
+    for _, group in frame.groupby(keys, dropna=False, sort=False):
+        configs = [flatten(run.config) for run in group[RUN]]
+        for key in set().union(*configs):
+            if _free(key):
+                continue
+            if len({repr(config.get(key)) for config in configs}) > 1:
+                differing.add(key)
+    return sorted(differing)
+
+
+def check_each_seed_once(frame: pd.DataFrame, keys: list[str]) -> None:
+    """Refuse a group in which two ok runs share a seed: the mean would count that seed twice."""
+    for values, group in frame.groupby(keys, dropna=False, sort=True):
+        ok = group[group["status"] == "ok"]
+        repeated = ok["seed"][ok["seed"].duplicated(keep=False)]
+        if len(repeated):
+            seed = repeated.iloc[0]
+            dirs = ", ".join(ok.loc[ok["seed"] == seed, "run_dir"].astype(str))
+            where = ", ".join(f"{k}={v}" for k, v in zip(keys, values if isinstance(values, tuple) else (values,)))
+            raise CompareError(f"--group-by: group {where} has {int((ok['seed'] == seed).sum())} ok runs with seed "
+                               f"{seed} ({dirs}); a seed counts once: narrow with --where run_dir~... or remove the repeat")
+
+
+def _free(key: str) -> bool:
+    return key in FREE_KEYS or key.startswith(FREE_PREFIXES) or key.endswith(FREE_SUFFIXES)

@@ -42,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="add a metric column (e.g. test/pearson); aggregated in --group-by")
     parser.add_argument("--group-by", metavar="KEYS",
                         help="aggregate over seeds: mean ± std and n per group (comma-separated keys)")
+    parser.add_argument("--all-columns", action="store_true",
+                        help="in the text and Markdown tables, also the columns whose value is the same in every shown run")
     parser.add_argument("--format", choices=["table", "markdown", "csv"], default="table", help="stdout format")
     parser.add_argument("--csv", type=Path, metavar="FILE", help="also write the table as CSV (raw values)")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the table as Markdown")
@@ -103,6 +105,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _write_plots(out_dir, write) -> None:
     """Run ``write(recexp.compare.plots)`` and list the files it wrote; one line if it cannot."""
+    from recexp.extras import missing_extra
+
+    if missing := missing_extra("plots", "recexp compare --plot"):
+        raise CompareError(missing)
     from recexp.compare import plots
 
     try:
@@ -142,20 +148,41 @@ def _view(frame, args: argparse.Namespace):
         keys = [k.strip() for k in args.group_by.split(",") if k.strip()]
         if frame["fingerprint"].dropna().nunique() > 1 and "fingerprint" not in keys:
             keys.append("fingerprint")  # never average over different data
+        keys = _split_by_settings(frame, keys)
+        aggregate.check_each_seed_once(frame, keys)
         view = aggregate.group_runs(frame, keys, [*table.HEADLINE, *args.metric])
         return filters.sort_frame(view, aggregate.sort_key(view, args.sort), args.desc) if args.sort else view
     view = filters.sort_frame(frame, args.sort, args.desc) if args.sort else frame
     return view[table.display_columns(frame, args.param, args.metric)]
 
 
-def _emit(view, args: argparse.Namespace) -> None:
-    from recexp.compare import render
+def _split_by_settings(frame, keys: list[str]) -> list[str]:
+    """The group keys plus every config key in which the runs of a group differ (said on stderr)."""
+    from recexp.compare import aggregate
 
-    writers = {"table": render.to_text, "markdown": render.to_markdown, "csv": render.to_csv}
-    sys.stdout.write(writers[args.format](view))
-    for path, writer in ((args.csv, render.to_csv), (args.markdown, render.to_markdown)):
+    differing = [k for k in aggregate.settings_that_differ(frame, keys) if k not in keys]
+    if differing:
+        for key in differing:
+            frame[key] = frame[key].astype(object).where(frame[key].notna(), None)
+        print(f"compare: --group-by {','.join(keys)}: runs of a group differ in {', '.join(differing)} "
+              "(not only the seed), so the groups are split by them too; --where narrows to one setting",
+              file=sys.stderr)
+    return [*keys, *differing]
+
+
+def _emit(view, args: argparse.Namespace) -> None:
+    """stdout in --format, plus --csv / --markdown files. The text and Markdown tables leave out the
+    optional columns (hyperparameters, sweep, seed, fingerprint, wall time) whose value is the same
+    in every shown run, unless --all-columns; CSV keeps every column."""
+    from recexp.compare import render, table
+
+    human = view if args.all_columns else table.drop_constant_columns(view)
+    writers = {"table": (render.to_text, human), "markdown": (render.to_markdown, human), "csv": (render.to_csv, view)}
+    write, shown = writers[args.format]
+    sys.stdout.write(write(shown))
+    for path, writer, data in ((args.csv, render.to_csv, view), (args.markdown, render.to_markdown, human)):
         if path:
-            _write(path, writer(view))
+            _write(path, writer(data))
             print(f"wrote {path}", file=sys.stderr)
 
 

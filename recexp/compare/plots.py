@@ -1,5 +1,7 @@
 """PNG plots (matplotlib, Agg backend): a metric per paradigm with the spread over seeds, one file
-per dataset; reward and valid-MAE curves over training steps for runs with training logs."""
+per dataset; reward (total and per component) and valid-MAE curves over training steps for runs
+with training logs, with the kept step and the classic baselines marked; a predicted-vs-true
+count table per run."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from recexp.compare.runs import Run
 from recexp.compare.table import RUN
 
 METRICS = ("test/mae", "test/rmse")
+LINE_STYLES = ("-", "--", ":", "-.")
 
 
 def write_plots(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
@@ -25,6 +28,8 @@ def write_plots(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
         written += _saved(metric_by_paradigm(group, f"{dataset} (data {fingerprint})"), out_dir / f"metrics_{name}.png")
         written += _saved(training_curves(list(group[RUN]), f"{dataset} (data {fingerprint})"),
                           out_dir / f"training_{name}.png")
+    for run in frame[RUN]:
+        written += _saved(predicted_vs_true(run), out_dir / f"pred_vs_true_{_slug(run.path.name)}.png")
     return written
 
 
@@ -54,9 +59,10 @@ def metric_by_paradigm(frame: pd.DataFrame, title: str):
 
 
 def training_curves(runs: list[Run], title: str):
-    """Reward (TRL's log history) and valid MAE during training per run, with the valid MAE of the
-    runs that do not train (classic baselines: global_median, user_mean, ...) as horizontal lines;
-    None without logs."""
+    """Per run with training logs: the total reward, each reward component (TRL's
+    ``rewards/<name>/mean``) and the valid MAE during training with the kept (best) step marked;
+    the valid MAE of the runs that do not train (classic baselines) as horizontal lines. None
+    without logs."""
     import matplotlib.pyplot as plt
 
     curves = [(run, _series(run.train_log(), "reward"), _valid_series(run.valid_curve())) for run in runs]
@@ -64,25 +70,74 @@ def training_curves(runs: list[Run], title: str):
     curves = [c for c in curves if c[1] or c[2]]
     if not curves:
         return None
-    fig, (reward_ax, valid_ax) = plt.subplots(1, 2, figsize=(11, 4))
-    for run, reward, valid in curves:
+    fig, (reward_ax, parts_ax, valid_ax) = plt.subplots(1, 3, figsize=(16, 4))
+    for i, (run, reward, valid) in enumerate(curves):
         label = f"{run.metrics.get('paradigm')} seed={run.metrics.get('seed')} {run.path.name}"
+        color = f"C{i % 10}"
         if reward:
-            reward_ax.plot(*zip(*reward), label=label)
+            reward_ax.plot(*zip(*reward), color=color, label=label)
+        for j, (component, series) in enumerate(_reward_components(run.train_log()).items()):
+            parts_ax.plot(*zip(*series), color=color, linestyle=LINE_STYLES[j % len(LINE_STYLES)],
+                          label=f"{component} ({run.path.name})")
         if valid:
-            valid_ax.plot(*zip(*valid), marker="o", markersize=3, label=label)
+            valid_ax.plot(*zip(*valid), marker="o", markersize=3, color=color, label=label)
+        best = run.metrics.get("grpo/best_step")
+        if isinstance(best, (int, float)):
+            valid_ax.axvline(best, color=color, linestyle=":", linewidth=1.2, label=f"kept step {best:g}")
     for i, (paradigm, level) in enumerate(sorted(baselines.items(), key=lambda kv: kv[1])):
-        valid_ax.axhline(level, color=f"C{i % 10}", linestyle="--", linewidth=1, alpha=0.8, label=f"{paradigm} (valid MAE)")
-    reward_ax.set(xlabel="step", ylabel="mean reward", title="reward")
+        valid_ax.axhline(level, color=f"C{(i + len(curves)) % 10}", linestyle="--", linewidth=1, alpha=0.8,
+                         label=f"{paradigm} (valid MAE)")
+    reward_ax.set(xlabel="step", ylabel="mean reward", title="total reward (weighted sum)")
+    parts_ax.set(xlabel="step", ylabel="mean reward", title="reward components")
     valid_ax.set(xlabel="step", ylabel="valid MAE (unparsed -> train median)", title="valid MAE during training")
-    if baselines:
-        valid_ax.legend(fontsize=7)
-    for ax in (reward_ax, valid_ax):
+    for ax in (reward_ax, parts_ax, valid_ax):
         ax.grid(alpha=0.3)
-    reward_ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def predicted_vs_true(run: Run):
+    """Test cases counted by true rating (rows) and rounded prediction (columns, '-' = none);
+    None without predictions.parquet."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from recexp.eval.rounding import round_rating
+
+    path = run.path / "predictions.parquet"
+    if not path.exists():
+        return None
+    test = pd.read_parquet(path, columns=["split", "true", "pred"]).query("split == 'test'")
+    if test.empty:
+        return None
+    true = round_rating(test["true"].to_numpy(dtype=float))
+    pred = test["pred"].to_numpy(dtype=float)
+    levels = sorted({int(v) for v in true} | {int(v) for v in round_rating(pred[~np.isnan(pred)])})
+    columns = [*levels, None]
+    counts = np.zeros((len(levels), len(columns)), dtype=int)
+    rounded = round_rating(pred)  # NaN stays NaN: no prediction
+    for r, level in enumerate(levels):
+        row = rounded[true == level]
+        counts[r, :-1] = [(row == c).sum() for c in levels]
+        counts[r, -1] = np.isnan(row).sum()
+    fig, ax = plt.subplots(figsize=(1 + 0.7 * len(columns), 1 + 0.6 * len(levels)))
+    ax.imshow(counts, cmap="Blues")
+    for (r, c), n in np.ndenumerate(counts):
+        ax.text(c, r, str(n), ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(len(columns)), [str(c) if c is not None else "-" for c in columns])
+    ax.set_yticks(range(len(levels)), [str(level) for level in levels])
+    ax.set(xlabel="predicted (rounded; - = none)", ylabel="true rating",
+           title=f"{run.metrics.get('paradigm')} seed={run.metrics.get('seed')}: test cases")
+    fig.tight_layout()
+    return fig
+
+
+def _reward_components(history: list[dict]) -> dict[str, list[tuple[float, float]]]:
+    keys = sorted({k for h in history for k in h if k.startswith("rewards/") and k.endswith("/mean")})
+    return {key.split("/")[1]: _series(history, key) for key in keys if _series(history, key)}
 
 
 def _series(history: list[dict], key: str) -> list[tuple[float, float]]:

@@ -51,6 +51,19 @@ def display_columns(frame: pd.DataFrame, params: list[str], metrics: list[str]) 
     return list(dict.fromkeys(c for c in columns if c in frame.columns))
 
 
+def optional_columns(frame: pd.DataFrame) -> list[str]:
+    """Display columns worth showing only when they vary among the shown runs."""
+    optuna = [c for c in frame.columns if isinstance(c, str) and c.startswith("optuna/")]
+    return [*_hyperparam_columns(frame), *SWEEP, *optuna, "seed", "fingerprint", "wall_time_s"]
+
+
+def drop_constant_columns(view: pd.DataFrame) -> pd.DataFrame:
+    """``view`` without the optional columns that hold one value (or nothing) in every row."""
+    constant = [c for c in optional_columns(view) if c in view.columns
+                and len({repr(None if _missing(v) else v) for v in view[c]}) <= 1 and len(view) > 1]
+    return view.drop(columns=constant)
+
+
 def require_columns(frame: pd.DataFrame, keys: Iterable[str]) -> None:
     """Raise CompareError naming close matches for a key no run has."""
     for key in keys:

@@ -26,6 +26,8 @@ RATING_LEVELS = DEFAULT_SCALE.levels  # the default scale's; a run uses its data
 # Model selection (the best GRPO step, sweep objectives): valid MAE with unparsed answers scored at
 # the train median, so a model cannot win by answering less (the user-mean fallback lets it).
 SELECTION_KEY = "mae_median_fallback"
+# one rounded rating predicted for more than this share of the cases: the model has collapsed onto it
+COLLAPSE_SHARE = 0.9
 
 
 def rating_metrics(true: np.ndarray, pred: np.ndarray, fallback: np.ndarray,

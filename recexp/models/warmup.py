@@ -60,6 +60,8 @@ def warm_up(model_dir: Path, examples: list[dict], tiny_cfg: dict) -> dict:
     from transformers import AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
+    from recexp.trainers.log_scalars import LogScalarsCallback, quiet_progress
+
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     args = SFTConfig(
         output_dir=str(model_dir / "warmup"), max_steps=tiny_cfg["warmup_steps"],
@@ -71,7 +73,8 @@ def warm_up(model_dir: Path, examples: list[dict], tiny_cfg: dict) -> dict:
     )
     started = time.perf_counter()
     trainer = SFTTrainer(model=str(model_dir), args=args, train_dataset=Dataset.from_list(examples),
-                         processing_class=tokenizer)
+                         processing_class=tokenizer, callbacks=[LogScalarsCallback("tiny warm-up")])
+    quiet_progress(trainer)  # the build's progress goes to the log, one line per logging step
     result = trainer.train()
     trainer.save_model(str(model_dir))
     seconds = time.perf_counter() - started

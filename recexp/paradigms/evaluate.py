@@ -11,13 +11,12 @@ import pandas as pd
 
 from recexp.data.columns import ITEM, RATING, ROW, USER, USER_PRIOR_MEAN
 from recexp.eval.lengths import completion_lengths
-from recexp.eval.metrics import rating_metrics, top_rating
+from recexp.eval.metrics import COLLAPSE_SHARE, rating_metrics, top_rating
 from recexp.paradigms.state import RunState
 from recexp.distributed import is_main_process
 
 log = logging.getLogger(__name__)
 FALLBACK = "user_prior_mean, else train global mean"
-COLLAPSE_SHARE = 0.9
 
 
 def evaluate(state: RunState) -> RunState:

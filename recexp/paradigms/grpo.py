@@ -6,13 +6,13 @@ evaluated greedily on a valid subset during training and the best step is the on
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
 
 import numpy as np
 
+from recexp.jsonio import write_json
 from recexp.paradigms.llm import set_predictor, template_of
 from recexp.paradigms.state import RunState
 from recexp.paradigms.training import training_args
@@ -27,6 +27,7 @@ def grpo(state: RunState) -> RunState:
 
     from recexp.models.loading import lora_config
     from recexp.rewards import build_reward_funcs
+    from recexp.trainers.log_scalars import LogScalarsCallback, quiet_progress
     from recexp.trainers.signal import SignalMonitor, check_completion_budget
 
     cfg = state.cfg
@@ -39,8 +40,9 @@ def grpo(state: RunState) -> RunState:
     trainer = GRPOTrainer(
         model=state.model, reward_funcs=funcs, args=args, train_dataset=train_set,
         processing_class=state.tokenizer, peft_config=lora_config(cfg.model),
-        callbacks=[SignalMonitor()] + ([callback] if callback else []),
+        callbacks=[SignalMonitor(), LogScalarsCallback("grpo")] + ([callback] if callback else []),
     )
+    quiet_progress(trainer)
     checkpoint = get_last_checkpoint(args.output_dir) if cfg.resume and Path(args.output_dir).is_dir() else None
     if checkpoint:
         log.info("grpo: resuming from %s", checkpoint)
@@ -95,7 +97,7 @@ def valid_callback(state: RunState):
 
 def _train_metrics(trainer, started: float, callback) -> dict:
     history = trainer.state.log_history
-    (Path(trainer.args.output_dir).parent / "train_log.json").write_text(json.dumps(history, indent=1, default=str))
+    write_json(Path(trainer.args.output_dir).parent / "train_log.json", history, indent=1)
     last = next((h for h in reversed(history) if "reward" in h), {})
     metrics = {"grpo/steps": trainer.state.global_step, "grpo/train_seconds": round(time.perf_counter() - started, 1)}
     metrics.update({f"grpo/last_{k}": v for k, v in last.items() if isinstance(v, (int, float))})

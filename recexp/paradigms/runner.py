@@ -17,13 +17,18 @@ log = logging.getLogger(__name__)
 PRECHECKS: dict[str, Callable[[RunState], None]] = {"teacher_samples": precheck_samples}
 
 
-def run_stages(stage_names: list[str], state: RunState) -> RunState:
+def run_stages(stage_names: list[str], state: RunState,
+               on_stage: Callable[[str], None] | None = None) -> RunState:
     """Run the stages' prechecks, then apply each stage to the state; record each stage's wall
-    time as ``time/<stage>_s``."""
+    time as ``time/<stage>_s``. ``on_stage(name)`` is told each stage as it starts."""
     for name in stage_names:
         if name in PRECHECKS:
+            if on_stage is not None:
+                on_stage(f"{name} (precheck)")
             PRECHECKS[name](state)
     for i, name in enumerate(stage_names, start=1):
+        if on_stage is not None:
+            on_stage(name)
         log.info("stage %d/%d: %s", i, len(stage_names), name)
         started = time.perf_counter()
         state = get_stage(name)(state)

@@ -7,11 +7,11 @@ stage after it rebuilds its reference model from the SFT weights."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
 
+from recexp.jsonio import write_json
 from recexp.paradigms.state import RunState
 from recexp.paradigms.training import training_args
 
@@ -24,13 +24,16 @@ def sft(state: RunState) -> RunState:
 
     from recexp.models.loading import lora_config
     from recexp.paradigms.samples import sft_examples
+    from recexp.trainers.log_scalars import LogScalarsCallback, quiet_progress
 
     if state.samples is None:
         raise RuntimeError("stage sft needs teacher samples; put teacher_samples before it in paradigm.stages")
     cfg = state.cfg
     args = SFTConfig(**training_args(state, cfg.sft, "sft_checkpoints"))
     trainer = SFTTrainer(model=state.model, args=args, train_dataset=Dataset.from_list(sft_examples(state.samples)),
-                         processing_class=state.tokenizer, peft_config=lora_config(cfg.model))
+                         processing_class=state.tokenizer, peft_config=lora_config(cfg.model),
+                         callbacks=[LogScalarsCallback("sft")])
+    quiet_progress(trainer)
     started = time.perf_counter()
     result = trainer.train()
     state.metrics.update({"sft/steps": result.global_step, "sft/train_loss": result.training_loss,
@@ -42,7 +45,7 @@ def sft(state: RunState) -> RunState:
 
 
 def _write_log(trainer, run_dir: Path) -> None:
-    (run_dir / "sft_log.json").write_text(json.dumps(trainer.state.log_history, indent=1, default=str))
+    write_json(run_dir / "sft_log.json", trainer.state.log_history, indent=1)
 
 
 def _save_and_reload(state: RunState, trainer, directory: Path) -> None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
+from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401
 from recexp.models.tiny import tiny_key
 from recexp.paradigms.llm import prompt_settings
 
-from ..conftest import ROOT
 
 
 def _key(*overrides: str) -> str:
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=["logger=none", *overrides])
     return tiny_key(OmegaConf.to_container(cfg.model.tiny), "fingerprint", prompt_settings(cfg.prompt))
 

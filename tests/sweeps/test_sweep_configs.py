@@ -8,18 +8,18 @@ from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
+from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401  (registers the schema)
 from hydra_plugins.recexp_optuna_sweeper._search_space import format_value, parse_search_space
 from recexp.trainers.args import check_grpo_batching
 from recexp.validation import validate
 
-from ..conftest import ROOT
 
-PRESETS = sorted(p.stem for p in (ROOT / "sweeps").glob("*.yaml"))
+PRESETS = sorted(p.stem for p in (CONF_DIR / "sweep").glob("*.yaml"))
 
 
 def _compose(*overrides: str):
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         return compose("config", overrides=list(overrides), return_hydra_config=True)
 
 
