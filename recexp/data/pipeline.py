@@ -76,6 +76,8 @@ def _identify(ds: DictConfig, cache_root: Path) -> tuple[dict[str, Path], dict, 
     scale = RatingScale.of(ds.rating_scale)
     if scale != DEFAULT_SCALE:  # the default stays out: fingerprints of 1-5 data do not change
         source["rating_scale"] = scale.as_list()
+    if ds.sample_users is not None:  # likewise: unsampled data keeps its fingerprint
+        source["sample_users"] = {"n": ds.sample_users, "seed": ds.sample_seed}
     params = _processing_params(ds)
     return raw_files, source, params, fingerprint({"source": source, "processing": params})
 
@@ -115,10 +117,16 @@ def _describe_file(path: Path, cache_root: Path) -> dict[str, Any]:
 
 
 def _read(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale) -> RawData:
+    from recexp.data.sample_users import UserSampler, sample_table
+
+    sampler = UserSampler(ds.sample_users, ds.sample_seed) if ds.sample_users is not None else None
     if ds.format.value == "synthetic":
+        from recexp.data.columns import USER
         from recexp.data.synthetic import generate
 
-        return generate(**OmegaConf.to_container(ds.synthetic))
+        raw = generate(**OmegaConf.to_container(ds.synthetic))
+        raw.interactions = sample_table(raw.interactions, sampler, USER)
+        return raw
     if ds.split.strategy.value == "given":
         from recexp.data.given import read_given
 
@@ -134,6 +142,7 @@ def _read(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale) -> Raw
         strict=ds.strict,
         max_review_chars=ds.max_review_chars,
         scale=scale,
+        sampler=sampler,
     )
 
 
