@@ -34,7 +34,7 @@ def grpo(state: RunState) -> RunState:
     template = template_of(cfg)
     funcs, weights = build_reward_funcs(dict(cfg.reward.weights), template.tags, template.scale)
     args = GRPOConfig(**training_args(state, cfg.trainer, "checkpoints", reward_weights=weights))
-    train_set = prompt_dataset(state, "train", cfg.trainer.max_train_prompts)
+    train_set, counter = prompt_dataset(state, "train", cfg.trainer.max_train_prompts)
     callback = valid_callback(state)
     trainer = GRPOTrainer(
         model=state.model, reward_funcs=funcs, args=args, train_dataset=train_set,
@@ -47,23 +47,23 @@ def grpo(state: RunState) -> RunState:
     started = time.perf_counter()
     trainer.train(resume_from_checkpoint=checkpoint)
     state.metrics.update(_train_metrics(trainer, started, callback))
+    state.metrics.update(counter.metrics("train"))
     _keep_final_model(state, trainer, callback)
     return state
 
 
 def prompt_dataset(state: RunState, split: str, limit: int | None):
-    """Templated prompt texts with the true ``rating`` column (the reward functions read it)."""
-    from datasets import Dataset
+    """The split's (or a seeded subset of ``limit``) prompts, templated lazily, with the true
+    ``rating`` column (the reward functions read it); and their counter."""
+    from recexp.paradigms.prompt_data import lazy_prompt_dataset
 
     table = state.data.split(split)
     rows, ratings = table.column("row").to_numpy(), table.column("rating").to_numpy()
     if limit is not None and limit < len(rows):
         pick = np.random.default_rng(state.cfg.seed).choice(len(rows), size=limit, replace=False)
         rows, ratings = rows[pick], ratings[pick]
-    texts, shortened = state.predictor.prompts(rows)
-    state.metrics[f"prompts/{split}_shortened"] = int(np.sum(shortened))
-    log.info("grpo: %d %s prompts (%d shortened to fit prompt.max_tokens)", len(texts), split, int(np.sum(shortened)))
-    return Dataset.from_dict({"prompt": texts, "rating": ratings.astype(float).tolist(), "row": rows.tolist()})
+    log.info("grpo: %d %s prompts, templated as training reads them", len(rows), split)
+    return lazy_prompt_dataset(state.predictor, rows, ratings)
 
 
 def valid_callback(state: RunState):
