@@ -98,11 +98,21 @@ def _train_metrics(trainer, started: float, callback) -> dict:
     (Path(trainer.args.output_dir).parent / "train_log.json").write_text(json.dumps(history, indent=1, default=str))
     last = next((h for h in reversed(history) if "reward" in h), {})
     metrics = {"grpo/steps": trainer.state.global_step, "grpo/train_seconds": round(time.perf_counter() - started, 1)}
+    metrics.update(_peak_gpu_memory())
     metrics.update({f"grpo/last_{k}": v for k, v in last.items() if isinstance(v, (int, float))})
     if callback is not None and callback.best is not None:
         metrics["grpo/best_step"] = callback.best["step"]
         metrics["grpo/best_valid_mae"] = callback.best[SELECTION_KEY]
     return metrics
+
+
+def _peak_gpu_memory() -> dict:
+    """``grpo/peak_gpu_memory_gb``: torch's peak allocation on this process's GPU (none on CPU)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return {}
+    return {"grpo/peak_gpu_memory_gb": round(torch.cuda.max_memory_allocated() / 1e9, 2)}
 
 
 def _keep_final_model(state: RunState, trainer, callback) -> None:
