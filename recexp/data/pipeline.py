@@ -46,11 +46,16 @@ def load_dataset(ds: DictConfig, cache_dir: str | Path) -> Dataset:
         log.info("data: reusing cached splits in %s", directory)
         processed, stats = cache.read_processed(directory)
     else:
-        raw = _read(ds, raw_files, scale)
-        log.info("data: processing %d interactions", raw.interactions.num_rows)
-        extra = {"source": source, "processing_params": params, "skipped": raw.skipped, "n_lines": raw.n_lines}
-        processed = process(raw, **params)
-        stats = cache.write_processed(processed, directory, extra)
+        raw = _read(ds, raw_files, scale, directory)
+        spilled = raw.reviews_file
+        try:
+            log.info("data: processing %d interactions", raw.interactions.num_rows)
+            extra = {"source": source, "processing_params": params, "skipped": raw.skipped, "n_lines": raw.n_lines}
+            processed = process(raw, **params)
+            stats = cache.write_processed(processed, directory, extra)
+        finally:  # moved into the cache when it was written; left behind only on failure
+            if spilled is not None:
+                spilled.unlink(missing_ok=True)
         log.info("data: cached splits in %s", directory)
     return Dataset(processed, ds.name, digest, directory, _data_metrics(digest, directory, cache_hit, stats),
                    scale)
@@ -116,8 +121,12 @@ def _describe_file(path: Path, cache_root: Path) -> dict[str, Any]:
     return {"path": str(path), "sha256": file_sha256(path, hashes_dir(cache_root))}
 
 
-def _read(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale) -> RawData:
+def _read(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale, directory: Path) -> RawData:
+    """The raw data; a review file's text is spilled beside the cache directory while it is read."""
+    import os
+
     from recexp.data.sample_users import UserSampler, sample_table
+    from recexp.data.spill import TextSpill
 
     sampler = UserSampler(ds.sample_users, ds.sample_seed) if ds.sample_users is not None else None
     if ds.format.value == "synthetic":
@@ -135,6 +144,7 @@ def _read(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale) -> Raw
                           max_review_chars=ds.max_review_chars, scale=scale)
     from recexp.data.readers import read_raw
 
+    spill = TextSpill(directory.parent / f".{directory.name}-{os.getpid()}-reviews.arrow")
     return read_raw(
         ds.format.value,
         raw_files["reviews"],
@@ -143,6 +153,7 @@ def _read(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale) -> Raw
         max_review_chars=ds.max_review_chars,
         scale=scale,
         sampler=sampler,
+        spill=spill,
     )
 
 
