@@ -68,3 +68,9 @@ def test_second_call_is_served_from_cache_without_loading(tiny_model_dir, tmp_pa
     second = fresh.complete(requests(3))
     assert texts(second) == texts(first) and all(r.cached for r in second)
     assert fresh._model is None
+
+
+def test_teacher_loads_with_device_map_auto(tiny_model_dir, tmp_path):
+    teacher = make_teacher(tiny_model_dir, tmp_path)
+    teacher.complete(requests(1))
+    assert hasattr(teacher._model, "hf_device_map")  # accelerate placed it (spread over GPUs when there are)
