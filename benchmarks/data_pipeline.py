@@ -8,8 +8,9 @@ Generates gzip JSON-lines review files (reviews of about 500 characters, ~20 per
 memory is its own:
   recexp   recexp.data.pipeline.load_dataset (read, dedupe, 5-core, split, contexts, parquet cache)
   naive    per-line json.loads + pandas (dedupe, 5-core, split; no contexts, no cache)
-and prints reviews/s and peak RSS for both (naive only up to --naive-max reviews: it needs ~4.5 GB
-a million). Then it fits time and peak memory as a + b x reviews over the recexp sizes measured and
+and prints wall and CPU seconds (user + system: what holds on a shared machine), reviews per CPU
+second and peak RSS for both (naive only up to --naive-max reviews: it needs ~4.5 GB
+a million). Then it fits CPU time and peak memory as a + b x reviews over the recexp sizes measured and
 prints the slopes and the extrapolation to 20M. A size whose predicted peak (from the sizes
 before it) is over --max-peak-gb is skipped, not run: the fit says what it would take. Generated
 files are deleted at the end unless --keep-files. Goals: linear time; peak <= 6 GB at 20M.
@@ -87,19 +88,23 @@ def run_naive(path: Path, cache: Path) -> None:
 
 
 def measure(mode: str, path: Path, cache: Path) -> dict:
-    """Run one mode in a child process; return wall seconds and the child's peak RSS."""
+    """Run one mode in a child process; return its wall and CPU seconds (user + system: the
+    figure that holds on a shared machine) and its peak RSS."""
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, __file__, "--child", mode, str(path), str(cache)], capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
-        return {"error": proc.stderr.strip().splitlines()[-1]}
-    peak_kb = int(proc.stdout.strip().splitlines()[-1])
-    return {"seconds": seconds, "peak_gb": peak_kb / 1024**2, "kept": json.loads(proc.stderr.strip().splitlines()[-1])["kept"]}
+        lines = proc.stderr.strip().splitlines()
+        return {"error": lines[-1] if lines else f"exit code {proc.returncode}"}
+    peak_kb, cpu = proc.stdout.strip().splitlines()[-1].split()
+    return {"seconds": seconds, "cpu_seconds": float(cpu), "peak_gb": int(peak_kb) / 1024**2,
+            "kept": json.loads(proc.stderr.strip().splitlines()[-1])["kept"]}
 
 
 def child(mode: str, path: str, cache: str) -> None:
     {"recexp": run_recexp, "naive": run_naive}[mode](Path(path), Path(cache))
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 
 
 def main() -> None:
@@ -113,7 +118,7 @@ def main() -> None:
     parser.add_argument("--keep-files", action="store_true")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    print(f"{'reviews':>9} {'mode':<7} {'seconds':>8} {'reviews/s':>10} {'peak GB':>8} {'kept':>9}")
+    print(f"{'reviews':>9} {'mode':<7} {'wall s':>8} {'CPU s':>8} {'reviews/CPU s':>13} {'peak GB':>8} {'kept':>9}")
     measured: list[tuple[int, float, float]] = []
     try:
         for n in sorted(args.sizes):
@@ -133,10 +138,10 @@ def main() -> None:
                 if "error" in result:
                     print(f"{n:>9} {mode:<7} failed: {result['error']}")
                     continue
-                print(f"{n:>9} {mode:<7} {result['seconds']:>8.1f} {n / result['seconds']:>10,.0f} "
-                      f"{result['peak_gb']:>8.2f} {result['kept']:>9}", flush=True)
+                print(f"{n:>9} {mode:<7} {result['seconds']:>8.1f} {result['cpu_seconds']:>8.1f} "
+                      f"{n / result['cpu_seconds']:>13,.0f} {result['peak_gb']:>8.2f} {result['kept']:>9}", flush=True)
                 if mode == "recexp":
-                    measured.append((n, result["seconds"], result["peak_gb"]))
+                    measured.append((n, result["cpu_seconds"], result["peak_gb"]))
             if not args.keep_files:
                 path.unlink()
     finally:
@@ -169,13 +174,13 @@ def _report_fit(measured: list[tuple[int, float, float]]) -> None:
     a_t, b_t = _fit(sizes, [m[1] for m in measured])
     a_m, b_m = _fit(sizes, [m[2] for m in measured])
     per_million = [m[1] / m[0] * 1e6 for m in measured]
-    print(f"time: {a_t:.1f} s + {b_t * 1e6:.2f} s per million reviews (seconds per million at each size: "
+    print(f"CPU time: {a_t:.1f} s + {b_t * 1e6:.2f} s per million reviews (CPU seconds per million at each size: "
           f"{', '.join(f'{x:.2f}' for x in per_million)})")
     print(f"peak memory: {a_m:.2f} GB + {b_m * 1e6:.3f} GB per million reviews")
     seconds, peak = _predict(measured, 20_000_000)
     largest = max(sizes)
     note = "measured" if largest >= 20_000_000 else f"extrapolated from {largest:,}"
-    print(f"at 20M reviews ({note}): {seconds:.0f} s, peak {peak:.2f} GB (goal <= 6 GB)")
+    print(f"at 20M reviews ({note}): {seconds:.0f} CPU s, peak {peak:.2f} GB (goal <= 6 GB)")
 
 
 if __name__ == "__main__":
