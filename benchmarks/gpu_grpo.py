@@ -65,7 +65,7 @@ def build_model(out: Path, shape: dict) -> None:
     model = qwen2(tokenizer, shape).to(torch.bfloat16)
     tokenizer.save_pretrained(out)
     model.save_pretrained(out)
-    print(f"model: {sum(p.numel() for p in model.parameters()) / 1e6:.0f}M parameters, vocab {len(tokenizer)} -> {out}")
+    print(f"model: {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters, vocab {len(tokenizer)} -> {out}")
 
 
 def compose(overrides: list[str]):
@@ -181,7 +181,7 @@ def main() -> None:
     n_params = _n_params(model_dir)
     batch = cfg.trainer.args.per_device_train_batch_size * cfg.trainer.args.gradient_accumulation_steps
     peak = peak_bf16_tflops(args.peak_tflops)
-    print(f"{n_params / 1e6:.0f}M parameters, {args.steps} steps of {batch} completions (<= "
+    print(f"{n_params / 1e6:.2f}M parameters, {args.steps} steps of {batch} completions (<= "
           f"{cfg.trainer.args.max_completion_length} tokens), peak {peak or 'n/a'} TFLOPs")
     print(f"{'mode':<6} {'steps/s':>8} {'gen tok/s':>10} {'peak GPU GB':>12} {'peak RSS GB':>12} {'MFU':>7} "
           f"{'train s':>8} {'wall s':>7}")
