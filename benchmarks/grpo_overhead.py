@@ -59,7 +59,7 @@ def plain(steps: int, out_dir: str) -> None:
     args = GRPOConfig(**OmegaConf.to_container(cfg.trainer.args), output_dir=out_dir, report_to="none",
                       reward_weights=weights, bf16=False, gradient_checkpointing=False, use_cpu=True, seed=cfg.seed)
     trainer = GRPOTrainer(model=model, reward_funcs=funcs, args=args, processing_class=tokenizer,
-                          train_dataset=prompt_dataset(state, "train", cfg.trainer.max_train_prompts))
+                          train_dataset=prompt_dataset(state, "train", cfg.trainer.max_train_prompts)[0])
     trainer.train()
 
 

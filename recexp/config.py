@@ -112,6 +112,10 @@ class DatasetConfig:
     max_review_chars: int = 256  # review text kept per interaction (bounds memory)
     dedupe: bool = True  # duplicate (user, item): keep the latest
     k_core: int = 5
+    # keep this many users, drawn deterministically (a seeded hash of the user id, the same in
+    # every file order) while the reviews are read, before dedupe and k-core; null: every user
+    sample_users: Optional[int] = None
+    sample_seed: int = 0
     split: SplitConfig = field(default_factory=SplitConfig)
     context: ContextConfig = field(default_factory=ContextConfig)
 
@@ -177,10 +181,13 @@ class ModelConfig:
     source: ModelSource = ModelSource.none
     hub_id: Optional[str] = None  # e.g. Qwen/Qwen2.5-0.5B-Instruct
     path: Optional[str] = None  # a local copy; wins over hub_id
+    # dtype of frozen weights (evaluation, the LoRA base); trained weights stay float32: a full
+    # fine-tune loads float32 master weights (bf16 autocast on GPU), LoRA adapters are float32
     dtype: Dtype = Dtype.auto
     attn_implementation: Optional[str] = None  # sdpa, eager, flash_attention_2 (None: transformers' default)
     trust_remote_code: bool = False
     max_prompt_tokens: int = 2048  # prompt budget (prompt.max_tokens defaults to it)
+    n_params_b: Optional[float] = None  # parameters in billions (training memory estimate, recexp/models/memory.py)
     lora: LoraConfig = field(default_factory=LoraConfig)
     tiny: Optional[TinyModelConfig] = None
 
@@ -210,19 +217,29 @@ class TrainerConfig:
     valid_eval_samples: int = 200
 
 
+class EvalBackend(Enum):
+    hf = "hf"  # transformers generate, batched with left padding
+    vllm = "vllm"  # vLLM offline engine on the saved model (pip install -e .[vllm])
+
+
 @dataclass
 class EvalConfig:
-    """LLM evaluation: batched greedy generation with left padding."""
+    """LLM evaluation: greedy decoding, repetition_penalty 1.0, the stop tokens GRPO uses."""
 
+    backend: EvalBackend = EvalBackend.hf
     batch_size: int = 64
     max_new_tokens: int = 128
+    max_samples: Optional[int] = None  # per split: a seeded subset of this many cases (null: all)
+    subset_seed: int = 0  # the subset's seed, apart from `seed`: runs of every seed score the same cases
+    vllm_gpu_memory_utilization: float = 0.85  # backend=vllm
 
 
 class TeacherBackend(Enum):
     none = "none"  # paradigms without a teacher
     heuristic = "heuristic"  # offline, deterministic, rule-based (recexp/teachers/heuristic.py)
     openai = "openai"  # any OpenAI-compatible chat endpoint (OpenAI, DeepSeek, vLLM, Ollama)
-    hf = "hf"  # any causal LM through transformers, batched
+    hf = "hf"  # any causal LM through transformers, batched (device_map="auto": spread over the GPUs)
+    vllm_local = "vllm_local"  # any causal LM through an in-process vLLM engine (pip install -e .[vllm])
 
 
 @dataclass
@@ -242,7 +259,9 @@ class TeacherConfig:
     max_retries: int = 5  # openai: retries on 429 / 5xx / timeouts, exponential backoff with jitter
     backoff_s: float = 1.0  # openai: first backoff; doubles per retry
     batch_size: int = 8  # hf: prompts per generate call
-    dtype: Dtype = Dtype.auto  # hf
+    dtype: Dtype = Dtype.auto  # hf, vllm_local
+    tensor_parallel_size: int = 1  # vllm_local
+    gpu_memory_utilization: float = 0.85  # vllm_local
     cache: bool = True  # on-disk reply cache under <cache_dir>/teacher (keyed by model, prompt, sampling)
 
 

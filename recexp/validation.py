@@ -24,6 +24,7 @@ def validate(cfg: DictConfig) -> None:
     _check_stages(cfg)
     _check_dataset(cfg.dataset)
     _check_split_files(cfg)
+    _check_eval(cfg)
 
 
 def _check_schema(cfg: DictConfig) -> None:
@@ -84,7 +85,7 @@ def _check_samples(cfg: DictConfig) -> None:
         from recexp.extras import require_extra
 
         require_extra("openai", f"teacher={cfg.teacher.name} (an OpenAI-compatible endpoint)")
-    if needs_teacher and cfg.teacher.backend.value in ("openai", "hf"):
+    if needs_teacher and cfg.teacher.backend.value in ("openai", "hf", "vllm_local"):
         from recexp.teachers.checks import check_teacher
 
         check_teacher(cfg.teacher)
@@ -152,11 +153,29 @@ def _check_grpo(cfg: DictConfig) -> None:
     args = OmegaConf.to_container(cfg.trainer.args, resolve=True)
     check_trainer_args("grpo", args)
     check_grpo_batching(args)
+    if args.get("use_vllm"):
+        from recexp.vllm_support import require_vllm
+
+        require_vllm("trainer.args.use_vllm=true")
+
+
+def _check_eval(cfg: DictConfig) -> None:
+    ev = cfg.eval
+    if ev.max_samples is not None and ev.max_samples < 1:
+        raise ConfigError(f"eval.max_samples: a number of cases >= 1, or null for all; got {ev.max_samples}")
+    if ev.backend.value == "vllm" and LLM_STAGES & set(cfg.paradigm.stages):
+        from recexp.vllm_support import require_vllm
+
+        require_vllm("eval.backend=vllm")
 
 
 def _check_dataset(ds: DictConfig) -> None:
     fmt = ds.format.value
     scale = _rating_scale(ds)
+    if ds.sample_users is not None and ds.sample_users < 1:
+        raise ConfigError(f"dataset.sample_users: a number of users >= 1, or null for all; got {ds.sample_users}")
+    if ds.sample_users is not None and ds.split.strategy.value == "given":
+        raise ConfigError("dataset.sample_users: not applied with dataset.split.strategy=given (splits are used as given)")
     if fmt == "synthetic":
         if ds.synthetic is None:
             raise ConfigError("dataset.synthetic: required when dataset.format=synthetic")
@@ -177,6 +196,7 @@ def _check_dataset(ds: DictConfig) -> None:
     for key in ("k_core", "max_review_chars"):
         if ds[key] < 0:
             raise ConfigError(f"dataset.{key}: must be >= 0, got {ds[key]}")
+
 
 
 def _rating_scale(ds: DictConfig):

@@ -265,3 +265,15 @@ def test_tracker_puts_identity_in_summary_and_fingerprint_in_config():
     assert run.summary == {"paradigm": "bias", "dataset": "synthetic", "model": "none", "seed": 3}
     tracker.summary({"data/fingerprint": "f" * 64, "test/mae": 0.7})
     assert run.config.values == {"data/fingerprint": "f" * 64} and run.summary["test/mae"] == 0.7
+
+
+def test_an_empty_sft_slot_shows_no_sft_lr(tmp_path):
+    from recexp.compare.runs import Run
+    from recexp.compare.table import build_frame
+
+    def run(sft: dict) -> Run:
+        return Run(tmp_path, {"paradigm": "reczero", "status": "ok"}, {"sft": sft, "trainer": {"args": {"learning_rate": 1e-5}}})
+
+    frame = build_frame([run({"name": "none", "args": {"learning_rate": 1e-4}}),  # a scale preset's args
+                         run({"name": "sft", "args": {"learning_rate": 1e-4}})])
+    assert frame["sft_lr"].tolist() == [None, 1e-4]

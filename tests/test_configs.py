@@ -20,7 +20,7 @@ from recexp.validation import validate
 from .conftest import ROOT, run_cli
 
 CONF = CONF_DIR
-GROUPS = ("dataset", "model", "prompt", "reward", "paradigm", "trainer", "teacher", "logger", "experiment")
+GROUPS = ("dataset", "model", "prompt", "reward", "paradigm", "trainer", "teacher", "logger", "scale", "experiment")
 NEEDS_PATH = {"amazon2014", "amazon2018", "amazon2023", "yelp", "imdb"}
 
 

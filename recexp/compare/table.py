@@ -91,6 +91,8 @@ def _row(run: Run) -> dict[str, Any]:
     row["seed"] = run.metrics.get("seed", config.get("seed"))
     for column, key in {**HYPERPARAMS, **SWEEP}.items():
         row[column] = config.get(key)
+    if config.get("sft.name") in _EMPTY:  # an empty SFT slot still holds the scale preset's args
+        row["sft_lr"] = None
     row["lora_r"] = config.get("model.lora.r") if config.get("model.lora.enabled") else None
     for name, weight in (run.config.get("reward") or {}).get("weights", {}).items():
         row[f"w.{name}"] = weight

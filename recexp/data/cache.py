@@ -1,8 +1,9 @@
 """Processed splits on disk: ``<cache>/processed/<name>-<fingerprint>/``.
 
 Files: interactions.parquet (all rows, sorted, with split, context and ``review_row`` columns),
-reviews.parquet (review title and text of every input row in read order, which ``review_row``
-indexes), item_order.npy, items.parquet (when the source has metadata), train/valid/test.parquet
+reviews.arrow (review title and text of every input row in read order, which ``review_row``
+indexes; an uncompressed Arrow IPC file, memory-mapped when read, so the text is never loaded
+whole), item_order.npy, items.parquet (when the source has metadata), train/valid/test.parquet
 (each split's rows with a ``row`` column pointing into interactions.parquet), stats.json (written
 last: marks the directory complete). Written into a temporary sibling and renamed, so a crash or
 a concurrent job never leaves a half-written cache behind."""
@@ -10,6 +11,7 @@ a concurrent job never leaves a half-written cache behind."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -19,17 +21,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from recexp.data import spill
 from recexp.data.columns import SPLITS
 from recexp.data.processing import Processed
 from recexp.publish import publish_dir
 
 STATS_FILE = "stats.json"
-REVIEWS_FILE = "reviews.parquet"
+REVIEWS_FILE = "reviews.arrow"
 
 
 def is_complete(directory: Path) -> bool:
-    """stats.json is written last; a directory without reviews.parquet has the older layout
-    (text inside interactions.parquet) and is rebuilt."""
+    """stats.json is written last; a directory without reviews.arrow has an older layout (text
+    in reviews.parquet or inside interactions.parquet) and is rebuilt."""
     return (directory / STATS_FILE).exists() and (directory / REVIEWS_FILE).exists()
 
 
@@ -39,7 +42,11 @@ def write_processed(processed: Processed, directory: Path, extra_stats: dict) ->
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
         pq.write_table(processed.interactions, tmp / "interactions.parquet")
-        pq.write_table(processed.reviews, tmp / REVIEWS_FILE)
+        if processed.reviews_file is not None:  # spilled while reading: a rename, no copy
+            os.replace(processed.reviews_file, tmp / REVIEWS_FILE)
+            processed.reviews_file = directory / REVIEWS_FILE
+        else:
+            spill.write_table(processed.reviews, tmp / REVIEWS_FILE)
         np.save(tmp / "item_order.npy", processed.item_order)
         if processed.items is not None:
             pq.write_table(processed.items, tmp / "items.parquet")
@@ -59,10 +66,11 @@ def read_processed(directory: Path) -> tuple[Processed, dict]:
     items_path = directory / "items.parquet"
     processed = Processed(
         interactions=pq.read_table(directory / "interactions.parquet"),
-        reviews=pq.read_table(directory / REVIEWS_FILE),
+        reviews=spill.read_mapped(directory / REVIEWS_FILE),
         item_order=np.load(directory / "item_order.npy"),
         items=pq.read_table(items_path) if items_path.exists() else None,
         stats=stats["processing"],
+        reviews_file=directory / REVIEWS_FILE,
     )
     return processed, stats
 

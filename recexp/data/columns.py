@@ -22,7 +22,7 @@ a row's position in this table is its ``row``. It holds the normalized columns e
     user_prior_n, user_prior_mean: count and mean rating of ALL strictly earlier
         interactions of the user (mean NaN when none); likewise item_prior_n, item_prior_mean
 
-Reviews table (``reviews.parquet``): review_title and review_text of every input row, in read
+Reviews table (``reviews.arrow``, memory-mapped): review_title and review_text of every input row, in read
 order and never reordered (text is most of the data; gathering it would copy it).
 """
 

@@ -91,6 +91,7 @@ def read_jsonl(
     parse_line: Callable[[bytes], Any] = json.loads,
     block_bytes: int | None = None,
     progress: bool = True,
+    post: Callable[[pa.Table], pa.Table] | None = None,
 ) -> JsonlResult:
     """Read the ``schema`` fields of every line of ``path`` and ``convert`` them block by block.
 
@@ -100,9 +101,12 @@ def read_jsonl(
     ``parse_line`` parses one line on the slow path (Arrow rejected its block).
     With ``strict`` the first skipped line raises :class:`MalformedInputError`.
     ``block_bytes`` (default ``DEFAULT_BLOCK_BYTES``) bounds the decompressed bytes per block.
+    ``post`` maps each block's kept rows before they are kept (e.g. spills their text to disk).
     """
     spec = _LineSpec(schema, bad_line_reason, dict(mismatch_reasons or {}), parse_line)
     result = JsonlResult(table=convert(schema.empty_table())[0])
+    if post is not None:
+        result.table = post(result.table)
     tables, first_line = [], 1
     with tqdm(total=os.path.getsize(path), unit="B", unit_scale=True,
               desc=os.path.basename(path), disable=None if progress else True) as bar:
@@ -110,6 +114,8 @@ def read_jsonl(
             n_newlines = block.count(b"\n")
             parsed = _parse_block(block, n_newlines, first_line, spec)
             rows = _keep_valid(parsed, convert, result, strict, path)
+            if post is not None:
+                rows = post(rows)
             tables.append(rows.combine_chunks())  # few large buffers: RSS stays near table size
             first_line += n_newlines
             bar.update(bytes_read - bar.n)

@@ -46,11 +46,16 @@ def load_dataset(ds: DictConfig, cache_dir: str | Path) -> Dataset:
         log.info("data: reusing cached splits in %s", directory)
         processed, stats = cache.read_processed(directory)
     else:
-        raw = _read(ds, raw_files, scale)
-        log.info("data: processing %d interactions", raw.interactions.num_rows)
-        extra = {"source": source, "processing_params": params, "skipped": raw.skipped, "n_lines": raw.n_lines}
-        processed = process(raw, **params)
-        stats = cache.write_processed(processed, directory, extra)
+        raw = _read(ds, raw_files, scale, directory)
+        spilled = raw.reviews_file
+        try:
+            log.info("data: processing %d interactions", raw.interactions.num_rows)
+            extra = {"source": source, "processing_params": params, "skipped": raw.skipped, "n_lines": raw.n_lines}
+            processed = process(raw, **params)
+            stats = cache.write_processed(processed, directory, extra)
+        finally:  # moved into the cache when it was written; left behind only on failure
+            if spilled is not None:
+                spilled.unlink(missing_ok=True)
         log.info("data: cached splits in %s", directory)
     return Dataset(processed, ds.name, digest, directory, _data_metrics(digest, directory, cache_hit, stats),
                    scale)
@@ -76,6 +81,8 @@ def _identify(ds: DictConfig, cache_root: Path) -> tuple[dict[str, Path], dict, 
     scale = RatingScale.of(ds.rating_scale)
     if scale != DEFAULT_SCALE:  # the default stays out: fingerprints of 1-5 data do not change
         source["rating_scale"] = scale.as_list()
+    if ds.sample_users is not None:  # likewise: unsampled data keeps its fingerprint
+        source["sample_users"] = {"n": ds.sample_users, "seed": ds.sample_seed}
     params = _processing_params(ds)
     return raw_files, source, params, fingerprint({"source": source, "processing": params})
 
@@ -118,11 +125,21 @@ def _describe_file(path: Path, cache_root: Path) -> dict[str, Any]:
     return {"path": str(path), "sha256": file_sha256(path, hashes_dir(cache_root))}
 
 
-def _read(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale) -> RawData:
+def _read(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale, directory: Path) -> RawData:
+    """The raw data; a review file's text is spilled beside the cache directory while it is read."""
+    import os
+
+    from recexp.data.sample_users import UserSampler, sample_table
+    from recexp.data.spill import TextSpill
+
+    sampler = UserSampler(ds.sample_users, ds.sample_seed) if ds.sample_users is not None else None
     if ds.format.value == "synthetic":
+        from recexp.data.columns import USER
         from recexp.data.synthetic import generate
 
-        return generate(**OmegaConf.to_container(ds.synthetic))
+        raw = generate(**OmegaConf.to_container(ds.synthetic))
+        raw.interactions = sample_table(raw.interactions, sampler, USER)
+        return raw
     if ds.split.strategy.value == "given":
         from recexp.data.given import read_given
 
@@ -131,6 +148,7 @@ def _read(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale) -> Raw
                           max_review_chars=ds.max_review_chars, scale=scale)
     from recexp.data.readers import read_raw
 
+    spill = TextSpill(directory.parent / f".{directory.name}-{os.getpid()}-reviews.arrow")
     return read_raw(
         ds.format.value,
         raw_files["reviews"],
@@ -138,6 +156,8 @@ def _read(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale) -> Raw
         strict=ds.strict,
         max_review_chars=ds.max_review_chars,
         scale=scale,
+        sampler=sampler,
+        spill=spill,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ class Processed:
     item_order: np.ndarray
     items: pa.Table | None
     stats: dict[str, int]
+    reviews_file: Path | None = None  # ``reviews`` memory-mapped from this Arrow file (spilled while reading)
 
     def split(self, name: str) -> pa.Table:
         """The rows of one split, with their position in ``interactions`` as column ``row``.
@@ -59,11 +61,11 @@ def process(raw: RawData, *, dedupe: bool = True, k_core: int = 5,
     are used as they come (no dedupe, no k-core); ``stats["context_source"]`` says where contexts
     come from (see ``_times``). Consumes ``raw.interactions`` (set to None). The text columns are
     passed on uncopied, in read order, as ``Processed.reviews``; the other input columns are
-    released once coded."""
+    released once coded. Text spilled while reading (``raw.reviews``) is used as it is.""" 
     strategy = getattr(split_strategy, "value", split_strategy)
     given = strategy == "given"
     table, raw.interactions = raw.interactions, None
-    reviews = table.select(list(C.REVIEW_COLUMNS))
+    reviews = raw.reviews if raw.reviews is not None else table.select(list(C.REVIEW_COLUMNS))
     users, user_ids = _codes(table[C.USER])
     items, item_ids = _codes(table[C.ITEM])
     times, timed = _times(table[C.TIMESTAMP], raw.splits, strategy)
@@ -92,7 +94,7 @@ def process(raw: RawData, *, dedupe: bool = True, k_core: int = 5,
         stats["context_source"] = "earlier_interactions" if timed else "train_file"
     kept_item_ids = item_ids.take(np.unique(items))
     return Processed(pa.table(columns), reviews, item_order,
-                     _restrict_items(raw.items, kept_item_ids), stats)
+                     _restrict_items(raw.items, kept_item_ids), stats, raw.reviews_file)
 
 
 def _times(column: pa.ChunkedArray, splits: np.ndarray | None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
 
@@ -23,6 +25,8 @@ class RawData:
     n_lines: input lines read from the review file(s)
     splits: per interaction, its split code (index into ``recexp.data.columns.SPLITS``) when the
         files come split (``dataset.split.strategy=given``), else None
+    reviews: the review title and text, one row per interaction, when they were spilled to disk
+        while reading (memory-mapped from ``reviews_file``; ``interactions`` then lacks them), else None
     """
 
     interactions: pa.Table
@@ -30,3 +34,5 @@ class RawData:
     skipped: dict[str, int] = field(default_factory=dict)
     n_lines: int = 0
     splits: np.ndarray | None = None
+    reviews: pa.Table | None = None
+    reviews_file: Path | None = None

@@ -13,6 +13,8 @@ import pandas as pd
 
 
 class ChainPredictor:
+    generate_fn = None  # (prompts, desc) -> texts; replaces transformers generation (eval.backend=vllm)
+
     def __init__(self, model: Any, tokenizer: Any, data: Any, template: Any, prompt_cfg: dict,
                  batch_size: int, max_new_tokens: int, roles: list) -> None:
         from recexp.data.context import ContextBuilder
@@ -25,7 +27,7 @@ class ChainPredictor:
         raise NotImplementedError("a chain of roles has no single prompt per interaction (no GRPO on chains)")
 
     def predict(self, table: Any, desc: str = "evaluate") -> pd.DataFrame:
-        from recexp.eval.generation import generate_batched
+        from recexp.eval.generation import generate
         from recexp.prompts.render import render_prompt_text
         from recexp.prompts.roles import chain_reserve, context_message, role_messages, tagged_text
         from recexp.rewards import parse_rating
@@ -36,8 +38,7 @@ class ChainPredictor:
         unparsed: list[list[str]] = [[] for _ in contexts]
         for role in self.roles:
             prompts = [render_prompt_text(role_messages(role, c, p), self.tokenizer) for c, p in zip(contexts, prior)]
-            outputs = generate_batched(self.model, self.tokenizer, prompts, batch_size=self.batch_size,
-                                       max_new_tokens=self.max_new_tokens, desc=f"{desc}: {role.name}")
+            outputs = generate(self, prompts, f"{desc}: {role.name}")
             for i, text in enumerate(outputs):
                 transcripts[i].append(f"[{role.name}] {text}")
                 if role.tag is not None:

@@ -26,8 +26,9 @@ class Sampling:
 
 def generate_batched(model: Any, tokenizer: Any, prompts: list[str], *, batch_size: int,
                      max_new_tokens: int, desc: str = "generate", sampling: Sampling | None = None) -> list[str]:
-    """Completions for already-templated prompt strings, ``batch_size`` at a time: greedy, or
-    sampled with ``sampling`` (the global RNG is seeded inside a fork, the caller's is untouched).
+    """Completions for already-templated prompt strings, ``batch_size`` at a time: greedy with
+    evaluation's explicit decoding (``recexp.eval.decoding``), or sampled with ``sampling`` (the
+    global RNG is seeded inside a fork, the caller's is untouched).
 
     Prompts are sorted by length so each batch pads little, and restored to input order."""
     import torch
@@ -42,18 +43,20 @@ def generate_batched(model: Any, tokenizer: Any, prompts: list[str], *, batch_si
             batch = tokenizer([prompts[i] for i in idx], return_tensors="pt", padding=True,
                               add_special_tokens=False).to(model.device)
             with torch.no_grad():
-                generated = model.generate(**batch, max_new_tokens=max_new_tokens,
-                                           pad_token_id=tokenizer.pad_token_id, **_decoding_kwargs(sampling))
+                generated = model.generate(**batch, **_decoding_kwargs(model, tokenizer, max_new_tokens, sampling))
             texts = tokenizer.batch_decode(generated[:, batch["input_ids"].shape[1]:], skip_special_tokens=True)
             for i, text in zip(idx, texts):
                 outputs[i] = text
     return outputs
 
 
-def _decoding_kwargs(sampling: Sampling | None) -> dict:
+def _decoding_kwargs(model: Any, tokenizer: Any, max_new_tokens: int, sampling: Sampling | None) -> dict:
     if sampling is None:
-        return {"do_sample": False}
-    return {"do_sample": True, "temperature": sampling.temperature, "top_p": sampling.top_p}
+        from recexp.eval.decoding import greedy_config
+
+        return {"generation_config": greedy_config(model, tokenizer, max_new_tokens)}
+    return {"max_new_tokens": max_new_tokens, "pad_token_id": tokenizer.pad_token_id, "do_sample": True,
+            "temperature": sampling.temperature, "top_p": sampling.top_p}
 
 
 @contextlib.contextmanager
@@ -78,7 +81,10 @@ class LLMPredictor:
     """Rates interactions by prompting an LLM and parsing ``<rate>`` from its greedy answer.
 
     ``predict`` returns a frame with ``pred`` (NaN when the answer has no parsable rating: never
-    imputed), ``completion`` and ``prompt_shortened``."""
+    imputed), ``completion`` and ``prompt_shortened``. ``generate_fn`` (prompts, desc) -> texts
+    replaces transformers generation (``eval.backend=vllm``)."""
+
+    generate_fn = None
 
     def __init__(self, model: Any, tokenizer: Any, data: Any, template: Any, prompt_cfg: dict,
                  batch_size: int, max_new_tokens: int) -> None:
@@ -106,10 +112,17 @@ class LLMPredictor:
         from recexp.rewards import parse_rating
 
         texts, shortened = self.prompts(table.column("row").to_numpy())
-        completions = generate_batched(self.model, self.tokenizer, texts, batch_size=self.batch_size,
-                                       max_new_tokens=self.max_new_tokens, desc=desc)
+        completions = generate(self, texts, desc)
         preds = [parse_rating(c, self.template.tags, self.template.scale) for c in completions]
         return pd.DataFrame({
             "pred": np.array([np.nan if p is None else p for p in preds], dtype=np.float64),
             "completion": completions, "prompt_shortened": shortened,
         })
+
+
+def generate(predictor: Any, prompts: list[str], desc: str) -> list[str]:
+    """A predictor's greedy completions: its ``generate_fn`` when set, else transformers."""
+    if predictor.generate_fn is not None:
+        return predictor.generate_fn(prompts, desc)
+    return generate_batched(predictor.model, predictor.tokenizer, prompts, batch_size=predictor.batch_size,
+                            max_new_tokens=predictor.max_new_tokens, desc=desc)

@@ -26,22 +26,28 @@ def resolve_model_path(model_cfg: DictConfig, cache_root: Path, data: Any, promp
     return model_cfg.hub_id
 
 
-def load_model(path: str, model_cfg: DictConfig) -> tuple[Any, Any]:
-    """Model and tokenizer; the tokenizer always has a pad token (generation pads on the left)."""
+def load_model(path: str, model_cfg: DictConfig, dtype: str | None = None,
+               device_map: str | None = None) -> tuple[Any, Any]:
+    """Model and tokenizer; the tokenizer always has a pad token (generation pads on the left).
+    ``dtype`` overrides ``model.dtype`` (``recexp.models.precision.weights_dtype``); with
+    ``device_map`` (``"auto"``) accelerate spreads the weights over the devices."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=model_cfg.trust_remote_code)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(path, **model_init_kwargs(model_cfg))
-    if model.device.type == "cpu" and _cuda_available():
+    kwargs = model_init_kwargs(model_cfg, dtype)
+    if device_map is not None:
+        kwargs["device_map"] = device_map
+    model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    if device_map is None and model.device.type == "cpu" and _cuda_available():
         model = model.to("cuda")
     log.info("model: loaded %s (%s)", path, model.dtype)
     return model, tokenizer
 
 
-def model_init_kwargs(model_cfg: DictConfig) -> dict:
-    kwargs = {"trust_remote_code": model_cfg.trust_remote_code, "dtype": model_cfg.dtype.value}
+def model_init_kwargs(model_cfg: DictConfig, dtype: str | None = None) -> dict:
+    kwargs = {"trust_remote_code": model_cfg.trust_remote_code, "dtype": dtype or model_cfg.dtype.value}
     if model_cfg.attn_implementation:
         kwargs["attn_implementation"] = model_cfg.attn_implementation
     return kwargs

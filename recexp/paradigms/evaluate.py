@@ -12,6 +12,7 @@ import pandas as pd
 from recexp.data.columns import ITEM, RATING, ROW, USER, USER_PRIOR_MEAN
 from recexp.eval.lengths import completion_lengths
 from recexp.eval.metrics import COLLAPSE_SHARE, rating_metrics, top_rating
+from recexp.eval.subset import eval_subset
 from recexp.paradigms.state import RunState
 from recexp.distributed import is_main_process
 
@@ -28,15 +29,22 @@ def evaluate_base(state: RunState) -> RunState:
 
 
 def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename: str) -> RunState:
-    """Predict each split, write metrics under ``{prefix}{split}/`` and the predictions file."""
+    """Predict each split (a seeded subset of ``eval.max_samples`` cases when set), write metrics
+    under ``{prefix}{split}/`` and the predictions file."""
     global_mean, median = train_mean(state), train_median(state)
     frames = []
+    predictor = eval_predictor(state)
     for split in splits:
         table = state.data.split(split)
         if table.num_rows == 0:
             log.warning("evaluate: split %s is empty", split)
             continue
-        frame = _predict(state.predictor, table, split, global_mean)
+        state.metrics[f"{prefix}{split}/n_cases"] = table.num_rows
+        table = eval_subset(table, state.cfg.eval.max_samples, state.cfg.eval.subset_seed)
+        if table.num_rows < state.metrics[f"{prefix}{split}/n_cases"]:
+            log.info("%s%s: scoring a seeded subset of %d of %d cases (eval.max_samples, eval.subset_seed %d)", prefix,
+                     split, table.num_rows, state.metrics[f"{prefix}{split}/n_cases"], state.cfg.eval.subset_seed)
+        frame = _predict(predictor, table, split, global_mean)
         metrics = rating_metrics(frame["true"], frame["pred"], frame["fallback"], median=median,
                                  scale=state.data.scale)
         if "unparsed_roles" in frame:  # a chain of roles: share of answers where a role missed its tag
@@ -48,11 +56,29 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
                  metrics["mae"], metrics["rmse"], metrics["coverage"], metrics["pearson"], metrics["pred_top_share"])
         warn_if_collapsed(f"{prefix}{split}", frame["pred"], median)
         frames.append(frame)
+    if predictor is not state.predictor:  # a vLLM engine: give its GPU memory back
+        predictor.generate_fn.close()
     state.metrics["eval/fallback"] = FALLBACK
     state.metrics["eval/median_fallback"] = median
+    state.metrics["eval/max_samples"] = state.cfg.eval.max_samples
+    state.metrics["eval/subset_seed"] = state.cfg.eval.subset_seed
+    if state.model is not None:  # LLM paradigms: how evaluation decodes
+        from recexp.eval.decoding import decoding_metrics
+
+        state.metrics.update(decoding_metrics(state.model, state.tokenizer, state.cfg.eval.max_new_tokens,
+                                              state.cfg.eval.backend.value))
     if is_main_process():
         pd.concat(frames, ignore_index=True).to_parquet(state.run_dir / filename, index=False)
     return state
+
+
+def eval_predictor(state: RunState):
+    """The state's predictor, generating through vLLM when ``eval.backend=vllm`` (LLM paradigms)."""
+    if state.model is None or state.cfg.eval.backend.value == "hf":
+        return state.predictor
+    from recexp.eval.vllm_backend import vllm_predictor
+
+    return vllm_predictor(state)
 
 
 def warn_if_collapsed(name: str, pred, median: float) -> None:

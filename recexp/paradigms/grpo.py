@@ -35,7 +35,7 @@ def grpo(state: RunState) -> RunState:
     template = template_of(cfg)
     funcs, weights = build_reward_funcs(dict(cfg.reward.weights), template.tags, template.scale)
     args = GRPOConfig(**training_args(state, cfg.trainer, "checkpoints", reward_weights=weights))
-    train_set = prompt_dataset(state, "train", cfg.trainer.max_train_prompts)
+    train_set, counter = prompt_dataset(state, "train", cfg.trainer.max_train_prompts)
     callback = valid_callback(state)
     trainer = GRPOTrainer(
         model=state.model, reward_funcs=funcs, args=args, train_dataset=train_set,
@@ -49,23 +49,23 @@ def grpo(state: RunState) -> RunState:
     started = time.perf_counter()
     trainer.train(resume_from_checkpoint=checkpoint)
     state.metrics.update(_train_metrics(trainer, started, callback))
+    state.metrics.update(counter.metrics("train"))
     _keep_final_model(state, trainer, callback)
     return state
 
 
 def prompt_dataset(state: RunState, split: str, limit: int | None):
-    """Templated prompt texts with the true ``rating`` column (the reward functions read it)."""
-    from datasets import Dataset
+    """The split's (or a seeded subset of ``limit``) prompts, templated lazily, with the true
+    ``rating`` column (the reward functions read it); and their counter."""
+    from recexp.paradigms.prompt_data import lazy_prompt_dataset
 
     table = state.data.split(split)
     rows, ratings = table.column("row").to_numpy(), table.column("rating").to_numpy()
     if limit is not None and limit < len(rows):
         pick = np.random.default_rng(state.cfg.seed).choice(len(rows), size=limit, replace=False)
         rows, ratings = rows[pick], ratings[pick]
-    texts, shortened = state.predictor.prompts(rows)
-    state.metrics[f"prompts/{split}_shortened"] = int(np.sum(shortened))
-    log.info("grpo: %d %s prompts (%d shortened to fit prompt.max_tokens)", len(texts), split, int(np.sum(shortened)))
-    return Dataset.from_dict({"prompt": texts, "rating": ratings.astype(float).tolist(), "row": rows.tolist()})
+    log.info("grpo: %d %s prompts, templated as training reads them", len(rows), split)
+    return lazy_prompt_dataset(state.predictor, rows, ratings)
 
 
 def valid_callback(state: RunState):
@@ -100,11 +100,21 @@ def _train_metrics(trainer, started: float, callback) -> dict:
     write_json(Path(trainer.args.output_dir).parent / "train_log.json", history, indent=1)
     last = next((h for h in reversed(history) if "reward" in h), {})
     metrics = {"grpo/steps": trainer.state.global_step, "grpo/train_seconds": round(time.perf_counter() - started, 1)}
+    metrics.update(_peak_gpu_memory())
     metrics.update({f"grpo/last_{k}": v for k, v in last.items() if isinstance(v, (int, float))})
     if callback is not None and callback.best is not None:
         metrics["grpo/best_step"] = callback.best["step"]
         metrics["grpo/best_valid_mae"] = callback.best[SELECTION_KEY]
     return metrics
+
+
+def _peak_gpu_memory() -> dict:
+    """``grpo/peak_gpu_memory_gb``: torch's peak allocation on this process's GPU (none on CPU)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return {}
+    return {"grpo/peak_gpu_memory_gb": round(torch.cuda.max_memory_allocated() / 1e9, 2)}
 
 
 def _keep_final_model(state: RunState, trainer, callback) -> None:

@@ -23,11 +23,13 @@ def template_of(cfg: DictConfig):
 
 def load_model(state: RunState) -> RunState:
     from recexp.models.loading import load_model as load, resolve_model_path
+    from recexp.models.precision import weights_dtype
 
     cfg = state.cfg
     cache_root = Path(cfg.cache_dir).expanduser()
     state.model_path = resolve_model_path(cfg.model, cache_root, state.data, prompt_settings(cfg.prompt))
-    state.model, state.tokenizer = load(state.model_path, cfg.model)
+    state.model, state.tokenizer = load(state.model_path, cfg.model, dtype=weights_dtype(cfg))
+    state.metrics["model/weights_dtype"] = str(state.model.dtype).removeprefix("torch.")
     set_predictor(state)
     return state
 

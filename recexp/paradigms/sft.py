@@ -51,6 +51,7 @@ def _write_log(trainer, run_dir: Path) -> None:
 def _save_and_reload(state: RunState, trainer, directory: Path) -> None:
     """Save the tuned model (LoRA merged into the base) and continue from the saved copy."""
     from recexp.models.loading import load_model
+    from recexp.models.precision import weights_dtype
     from recexp.paradigms.llm import set_predictor
 
     model = trainer.model
@@ -60,5 +61,5 @@ def _save_and_reload(state: RunState, trainer, directory: Path) -> None:
     state.tokenizer.save_pretrained(directory)
     log.info("sft: saved the tuned model to %s", directory)
     state.model_path = str(directory)
-    state.model, state.tokenizer = load_model(state.model_path, state.cfg.model)
+    state.model, state.tokenizer = load_model(state.model_path, state.cfg.model, dtype=weights_dtype(state.cfg))
     set_predictor(state)

@@ -31,4 +31,8 @@ def build_teacher(teacher_cfg: Any, cache_root: Path) -> Teacher | None:
         from recexp.teachers.hf import HFTeacher
 
         return HFTeacher(teacher_cfg, Path(cache_root))
+    if backend == "vllm_local":
+        from recexp.teachers.vllm_local import VLLMTeacher
+
+        return VLLMTeacher(teacher_cfg, Path(cache_root))
     raise ValueError(f"teacher.backend: unknown value {backend!r}; allowed values: {', '.join(ALLOWED_BACKENDS)}")

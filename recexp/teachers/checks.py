@@ -10,7 +10,7 @@ from typing import Any
 
 from recexp.errors import ConfigError
 
-ALLOWED_BACKENDS = ("none", "heuristic", "openai", "hf")
+ALLOWED_BACKENDS = ("none", "heuristic", "openai", "hf", "vllm_local")
 ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -27,10 +27,14 @@ def check_teacher(teacher_cfg: Any) -> None:
         raise ConfigError(f"teacher.backend: unknown value {backend!r}; allowed values: {', '.join(ALLOWED_BACKENDS)}")
     if backend == "openai":
         _check_openai(teacher_cfg)
-    if backend == "hf":
+    if backend in ("hf", "vllm_local"):
         _require(teacher_cfg, "model", backend, "a hub name or a local model directory")
-    if backend in ("openai", "hf"):
+    if backend in ("openai", "hf", "vllm_local"):
         _check_sampling(teacher_cfg)
+    if backend == "vllm_local":
+        from recexp.vllm_support import require_vllm
+
+        require_vllm("teacher.backend=vllm_local")
 
 
 def _check_openai(cfg: Any) -> None:

@@ -1,6 +1,8 @@
 """Teacher backend for any causal LM through transformers: chat template, left-padded batched
 generation (``recexp.eval.generation.generate_batched``), greedy at temperature 0, else sampling
-seeded per sample index. The model is loaded on the first request the cache cannot answer.
+seeded per sample index. The model is loaded on the first request the cache cannot answer, with
+``device_map="auto"``: a model larger than one GPU (a 72B teacher: 145 GB in bf16) is spread
+over every visible GPU (and CPU memory) instead of being moved onto one device.
 
 Sampling is reproducible for the same set of uncached requests: the seed depends on the sample
 index and the chunk number, and which prompts share a batch depends on which ones are pending."""
@@ -28,6 +30,8 @@ CHUNK_BATCHES = 16
 class HFTeacher(Teacher):
     """Generates teacher replies locally with a transformers causal LM (``trust_remote_code`` off)."""
 
+    backend = "hf"
+
     def __init__(self, cfg: Any, cache_root: Path) -> None:
         check_teacher(cfg)
         self.cfg = cfg
@@ -37,7 +41,7 @@ class HFTeacher(Teacher):
         self._tokenizer: Any = None
 
     def describe(self) -> dict[str, Any]:
-        return {"teacher/name": self.name, "teacher/backend": "hf", "teacher/model": self.cfg.model,
+        return {"teacher/name": self.name, "teacher/backend": self.backend, "teacher/model": self.cfg.model,
                 "teacher/temperature": self.cfg.temperature}
 
     def complete(self, requests: Sequence[TeacherRequest], desc: str = "teacher") -> list[TeacherReply]:
@@ -48,7 +52,7 @@ class HFTeacher(Teacher):
 
     def _identity(self) -> dict[str, Any]:
         cfg = self.cfg
-        return {"backend": "hf", "model": cfg.model, "base_url": None,
+        return {"backend": self.backend, "model": cfg.model, "base_url": None,
                 "temperature": cfg.temperature, "top_p": cfg.top_p, "max_tokens": cfg.max_tokens}
 
     def _generate(self, pending: list[TeacherRequest], deliver: Deliver, desc: str) -> None:
@@ -99,7 +103,7 @@ def _load(cfg: Any) -> tuple[Any, Any]:
 
     dtype = cfg.dtype if isinstance(cfg.dtype, Enum) else Dtype(cfg.dtype)
     model_cfg = SimpleNamespace(trust_remote_code=False, dtype=dtype, attn_implementation=None)
-    model, tokenizer = load_model(str(cfg.model), model_cfg)
+    model, tokenizer = load_model(str(cfg.model), model_cfg, device_map="auto")
     if not getattr(tokenizer, "chat_template", None):
         raise ValueError(f"teacher.model={cfg.model}: its tokenizer has no chat template; use an instruct/chat model")
     return model, tokenizer

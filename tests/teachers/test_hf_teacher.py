@@ -68,3 +68,18 @@ def test_second_call_is_served_from_cache_without_loading(tiny_model_dir, tmp_pa
     second = fresh.complete(requests(3))
     assert texts(second) == texts(first) and all(r.cached for r in second)
     assert fresh._model is None
+
+
+def test_teacher_loads_with_device_map_auto(tiny_model_dir, tmp_path, monkeypatch):
+    from transformers import AutoModelForCausalLM
+
+    seen = {}
+    load = AutoModelForCausalLM.from_pretrained
+
+    def spy(path, **kwargs):
+        seen.update(kwargs)
+        return load(path, **kwargs)
+
+    monkeypatch.setattr(AutoModelForCausalLM, "from_pretrained", spy)
+    assert make_teacher(tiny_model_dir, tmp_path).complete(requests(1))[0].text is not None
+    assert seen["device_map"] == "auto"  # a teacher larger than one GPU is spread over all of them

@@ -16,9 +16,13 @@ from functools import partial
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from recexp.data.jsonl import Convert, JsonlResult, read_jsonl
+from recexp.data.columns import USER
 from recexp.data.raw import RawData
+from recexp.data.sample_users import UserSampler
+from recexp.data.spill import TextSpill
 from recexp.data.readers.normalize import to_raw_data
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
 
@@ -37,13 +41,22 @@ class ReviewFormat:
     rating_field: str  # a rating of the wrong JSON type skips its line as ``bad_rating``
 
     def read(self, path: str | os.PathLike, *, strict: bool, max_review_chars: int | None,
-             progress: bool, scale: RatingScale = DEFAULT_SCALE) -> JsonlResult:
+             progress: bool, scale: RatingScale = DEFAULT_SCALE, sampler: UserSampler | None = None,
+             spill: TextSpill | None = None) -> tuple[JsonlResult, pa.Table | None]:
         """The interaction rows of ``path``, review texts cut to ``max_review_chars``, ratings
-        outside ``scale`` skipped as ``bad_rating``."""
+        outside ``scale`` skipped as ``bad_rating``; with ``sampler``, only its users' rows; with
+        ``spill``, the text goes to disk block by block and comes back as a second, memory-mapped
+        table (else None, the text stays in the rows)."""
         rows = partial(self.rows, max_chars=max_review_chars, scale=scale)
-        return read_jsonl(path, self.schema, rows,
-                          strict=strict, mismatch_reasons={self.rating_field: "bad_rating"},
-                          progress=progress)
+        if sampler is not None:
+            rows = partial(_sampled_rows, rows, sampler)
+        result = read_jsonl(path, self.schema, rows,
+                            strict=strict, mismatch_reasons={self.rating_field: "bad_rating"},
+                            progress=progress, post=spill)
+        keep = sampler.mask(result.table[USER]) if sampler is not None else None
+        if keep is not None:
+            result.table = result.table.filter(keep)
+        return result, spill.finish(keep) if spill is not None else None
 
 
 @dataclass(frozen=True)
@@ -57,13 +70,27 @@ class SourceFormat:
 
     def read(self, reviews_path: str | os.PathLike, meta_path: str | os.PathLike | None = None,
              *, strict: bool = False, max_review_chars: int | None = 256,
-             progress: bool = True, scale: RatingScale = DEFAULT_SCALE) -> RawData:
-        """Read the reviews and, when given, their metadata into ``RawData``."""
-        reviews = self.reviews.read(reviews_path, strict=strict, max_review_chars=max_review_chars,
-                                    progress=progress, scale=scale)
+             progress: bool = True, scale: RatingScale = DEFAULT_SCALE,
+             sampler: UserSampler | None = None, spill: TextSpill | None = None) -> RawData:
+        """Read the reviews (only ``sampler``'s users when given; their text spilled to disk
+        with ``spill``) and, when given, their metadata into ``RawData``."""
+        reviews, text = self.reviews.read(reviews_path, strict=strict, max_review_chars=max_review_chars,
+                                          progress=progress, scale=scale, sampler=sampler, spill=spill)
         items = None
         if meta_path is not None:
             items = read_jsonl(meta_path, self.meta_schema, self.meta_rows, strict=strict,
                                bad_line_reason=META_BAD_LINE, parse_line=self.parse_meta_line,
                                progress=progress)
-        return to_raw_data(reviews, items)
+        raw = to_raw_data(reviews, items)
+        raw.reviews, raw.reviews_file = text, spill.path if spill is not None else None
+        return raw
+
+
+def _sampled_rows(rows: Convert, sampler: UserSampler, block: pa.Table) -> tuple[pa.Table, pa.Array]:
+    """A block's rows and skip reasons, without the rows of users the sampler leaves out
+    (a skipped line is still counted: its user is not known to be sampled out)."""
+    table, reasons = rows(block)
+    good = pc.is_null(reasons)
+    sampler.observe(table[USER].filter(good))
+    keep = pc.or_(sampler.mask(table[USER]), pc.invert(good))
+    return table.filter(keep), reasons.filter(keep)
