@@ -20,6 +20,7 @@ from recexp.errors import ConfigError
 from recexp.failure import RunFailed, failure_paragraph, log_traceback_to_files
 from recexp.jsonio import write_json
 from recexp.preflight import check_run_dir
+from recexp.secrets import mask_secrets, mask_url
 from recexp.validation import validate
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def run(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     started = time.perf_counter()
     run_dir.mkdir(parents=True, exist_ok=True)
     log.info("run dir: %s", run_dir)
-    resolved = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
+    resolved = mask_secrets(OmegaConf.to_container(cfg, resolve=True, enum_to_str=True))  # written and sent to W&B
     main = is_main_process()
     if main:
         _write_run_record(run_dir, resolved)
@@ -80,10 +81,11 @@ def run(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
                 metrics["failed_stage"] = progress.stage
                 log_traceback_to_files(exc, progress.stage)
             if isinstance(exc, Exception) and not isinstance(exc, ConfigError) and metrics["status"] == "failed":
-                raise RunFailed(failure_paragraph(exc, progress.stage, run_dir)) from exc
+                raise RunFailed(mask_url(failure_paragraph(exc, progress.stage, run_dir))) from exc
             raise
         finally:
             metrics["wall_time_s"] = round(time.perf_counter() - started, 3)
+            metrics.update(mask_secrets(metrics))  # e.g. an error that quotes a storage URL
             if main:
                 _finish(run_dir, metrics)
             tracker.summary(metrics)

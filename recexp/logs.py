@@ -1,5 +1,6 @@
 """Log hygiene for a run: Python warnings go to the log, and a warning a third-party library
-repeats is shown once (per message) on the terminal and in run.log.
+repeats is shown once (per message) on the terminal and in run.log; URL passwords are masked
+(recexp.secrets).
 
 Progress bars: with stderr not a terminal (a log file, a batch job) ``recexp.app`` disables tqdm,
 so redirected output holds no carriage-return spam; stages log their progress instead."""
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import warnings
+
+from recexp.secrets import mask_handlers
 
 OWN_LOGGERS = ("recexp", "hydra_plugins")
 
@@ -37,6 +40,7 @@ def configure_run_logging() -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RepeatedWarningFilter) for f in handler.filters):
             handler.addFilter(RepeatedWarningFilter())
+    mask_handlers()
 
 
 def _message_head(record: logging.LogRecord) -> str:

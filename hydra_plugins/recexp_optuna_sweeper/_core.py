@@ -33,6 +33,7 @@ from hydra_plugins.recexp_optuna_sweeper._precheck import CONFIG_ERROR_ATTR, che
 from recexp.errors import CONFIG_ERRORS, ConfigError
 from recexp.extras import require_extra
 from recexp.failure import RunFailed
+from recexp.secrets import has_password, mask_url, read_env
 
 log = logging.getLogger(__name__)
 ABSENT = object()
@@ -45,10 +46,10 @@ class SweepFailed(RunFailed):
 class OptunaSweeperImpl:
     def __init__(self, sampler: DictConfig, pruner: DictConfig | None, direction: Any, objectives: Sequence[str],
                  study_name: str, storage: str | None, n_trials: int, n_jobs: int, max_failure_rate: float,
-                 heartbeat_interval: int, params: DictConfig | None) -> None:
+                 heartbeat_interval: int, params: DictConfig | None, storage_env: str | None = None) -> None:
         self.sampler_cfg, self.pruner_cfg = sampler, pruner
         self.objectives, self.direction = list(objectives), direction
-        self.study_name, self.storage_url = study_name, storage
+        self.study_name, self.storage, self.storage_env = study_name, storage, storage_env
         self.n_trials, self.n_jobs = n_trials, n_jobs
         self.max_failure_rate, self.heartbeat_interval = max_failure_rate, heartbeat_interval
         self.params = OmegaConf.to_container(params, resolve=True) if params is not None else None
@@ -65,6 +66,7 @@ class OptunaSweeperImpl:
         self.directions = _directions(self.direction, self.objectives)
         space = parse_search_space(self.params, arguments, self._is_new_key)
         pruner = sampling.pruner_spec(self.pruner_cfg)
+        self.storage_url = storage_url(self.storage, self.storage_env)
         self._check(pruner)
         check_new_keys(space, self.config)  # the trial configs themselves: _precheck.preflight_sweep
         url = absolute_url(self.storage_url)
@@ -78,7 +80,7 @@ class OptunaSweeperImpl:
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         log.info("study %s (%s): %d/%d trials finished; storage %s", self.study_name, ", ".join(self.directions),
-                 finished(state_counts(study)), n_trials, url)
+                 finished(state_counts(study)), n_trials, mask_url(url))
         returns: list[JobReturn] = []
         try:
             while (batch := self._next_batch(study, space, n_trials)) is not None:
@@ -139,7 +141,8 @@ class OptunaSweeperImpl:
 
     def _overrides(self, trial: optuna.Trial, url: str, space: SearchSpace) -> list[str]:
         objective = self.objectives[0] if len(self.objectives) == 1 else None
-        identity = [f"optuna.storage={format_value(url)}", f"optuna.study_name={format_value(self.study_name)}",
+        storage = f"${{oc.env:{self.storage_env}}}" if self.storage_env else format_value(url)  # never the secret
+        identity = [f"optuna.storage={storage}", f"optuna.study_name={format_value(self.study_name)}",
                     f"optuna.trial_id={trial._trial_id}", f"optuna.trial_number={trial.number}",
                     f"optuna.objective={format_value(objective)}"]
         subdir = self._subdir.replace("${hydra.job.num}", str(trial.number))
@@ -217,6 +220,18 @@ class OptunaSweeperImpl:
             raise SweepFailed(f"{self.failed} trials failed (of {self.told} run); hydra.sweeper.max_failure_rate="
                               f"{self.max_failure_rate} allows {self.max_failure_rate * n_trials:g} of n_trials={n_trials};"
                               " see each trial's run.log and the trial's 'error' user attr")
+
+
+def storage_url(storage: str | None, storage_env: str | None) -> str | None:
+    """The study's storage URL: from the variable named ``storage_env`` when set; a URL with a password
+    given literally is refused (Hydra would save it in multirun.yaml and every trial's overrides)."""
+    if storage_env is not None:
+        return read_env(storage_env, "hydra.sweeper.storage_env")
+    if storage and has_password(storage):
+        raise ConfigError(f"hydra.sweeper.storage: {mask_url(storage)} carries a password, which Hydra would save "
+                          "in multirun.yaml and each trial's .hydra/; export it (export RECEXP_OPTUNA_STORAGE=...) "
+                          "and set hydra.sweeper.storage_env=RECEXP_OPTUNA_STORAGE")
+    return storage
 
 
 def _directions(direction: Any, objectives: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ from optuna.trial import TrialState
 
 from hydra_plugins.recexp_optuna_sweeper._search_space import SearchSpace
 from recexp.errors import CONFIG_ERRORS, ConfigError, describe
+from recexp.secrets import mask_url
 
 _ABSENT = object()
 CONFIG_ERROR_ATTR = "recexp/config_error"  # set on a trial that failed on a config error
@@ -132,6 +133,7 @@ def refuse_failed_study(storage: BaseStorage, study_name: str, url: str) -> None
     if not trials or not all(t.state == TrialState.FAIL and _config_failure(t.user_attrs) for t in trials):
         return
     first = str(trials[0].user_attrs.get("error", ""))[:160]
+    url = mask_url(url)
     raise ConfigError(f"study '{study_name}' in {url} holds {len(trials)} trial(s), all failed on config errors "
                       f"(first: {first}); delete it (optuna delete-study --study-name {study_name} --storage {url}) "
                       "or choose another hydra.sweeper.study_name")

@@ -112,6 +112,9 @@ class RecexpOptunaSweeperConf:
     study_name: str = "recexp"
     # Stable per study name, so re-running the same command resumes; any SQLAlchemy URL works.
     storage: Optional[str] = "sqlite:///outputs/sweeps/${hydra.sweeper.study_name}/optuna.db"
+    # NAME of an environment variable holding the storage URL (e.g. one with a password); when set it
+    # replaces `storage`, and trials read it as ${oc.env:NAME}, so the URL is never written anywhere
+    storage_env: Optional[str] = None
     n_trials: int = 20  # study-wide COMPLETE + PRUNED trials over all workers and resumes (grid: every point once)
     n_jobs: int = 2  # trials per launcher batch (run in parallel by joblib / submitit)
     max_failure_rate: float = 0.0  # stop when failed trials of this sweep > max_failure_rate x n_trials

@@ -60,9 +60,14 @@ def write_processed(processed: Processed, directory: Path, extra_stats: dict) ->
     return stats
 
 
+def read_stats(directory: Path) -> dict:
+    """The stats of a complete cache directory (processing stats, source, skipped lines)."""
+    return json.loads((directory / STATS_FILE).read_text())
+
+
 def read_processed(directory: Path) -> tuple[Processed, dict]:
     """Load a complete cache directory; returns the data and its stats."""
-    stats = json.loads((directory / STATS_FILE).read_text())
+    stats = read_stats(directory)
     items_path = directory / "items.parquet"
     processed = Processed(
         interactions=pq.read_table(directory / "interactions.parquet"),

@@ -43,6 +43,8 @@ def load_dataset(ds: DictConfig, cache_dir: str | Path) -> Dataset:
     directory = cache_root / "processed" / f"{ds.name}-{digest[:16]}"
     cache_hit = cache.is_complete(directory)
     if cache_hit:
+        if ds.strict:
+            _recheck_strict(ds, raw_files, scale, directory)
         log.info("data: reusing cached splits in %s", directory)
         processed, stats = cache.read_processed(directory)
     else:
@@ -59,6 +61,20 @@ def load_dataset(ds: DictConfig, cache_dir: str | Path) -> Dataset:
         log.info("data: cached splits in %s", directory)
     return Dataset(processed, ds.name, digest, directory, _data_metrics(digest, directory, cache_hit, stats),
                    scale)
+
+
+def _recheck_strict(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale, directory: Path) -> None:
+    """``dataset.strict`` on a warm cache: strictness is not in the fingerprint, so an entry a
+    lenient run built may hold skipped lines; the raw files are then re-read strictly, which raises
+    the same error (file and line) a cold strict run gives."""
+    skipped = cache.read_stats(directory).get("skipped", {})
+    if not skipped:
+        return
+    log.info("data: dataset.strict=true and the cached splits in %s skipped %d input lines (%s); "
+             "re-reading the raw files strictly", directory, sum(skipped.values()), ", ".join(sorted(skipped)))
+    raw = _read(ds, raw_files, scale, directory)
+    if raw.reviews_file is not None:  # strict tolerated every skip (e.g. a repeated metadata item)
+        raw.reviews_file.unlink(missing_ok=True)
 
 
 def data_fingerprint(ds: DictConfig, cache_dir: str | Path) -> str:
@@ -149,16 +165,20 @@ def _read(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale, direct
     from recexp.data.readers import read_raw
 
     spill = TextSpill(directory.parent / f".{directory.name}-{os.getpid()}-reviews.arrow")
-    return read_raw(
-        ds.format.value,
-        raw_files["reviews"],
-        raw_files.get("meta"),
-        strict=ds.strict,
-        max_review_chars=ds.max_review_chars,
-        scale=scale,
-        sampler=sampler,
-        spill=spill,
-    )
+    try:
+        return read_raw(
+            ds.format.value,
+            raw_files["reviews"],
+            raw_files.get("meta"),
+            strict=ds.strict,
+            max_review_chars=ds.max_review_chars,
+            scale=scale,
+            sampler=sampler,
+            spill=spill,
+        )
+    except BaseException:  # a strict stop (or any failure) leaves no spill file behind
+        spill.path.unlink(missing_ok=True)
+        raise
 
 
 def _processing_params(ds: DictConfig) -> dict[str, Any]:

@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 IDENTITY_CONFIG_KEYS = ("data/fingerprint",)  # run config keys added once known (the rest is in the config)
 
+PRUNED = "pruned"
+
 
 class NullTracker:
     """Tracker that records nothing (``logger=none``, or W&B could not start)."""
@@ -30,6 +32,9 @@ class NullTracker:
         pass
 
     def finish(self, exit_code: int) -> None:
+        pass
+
+    def mark_pruned(self) -> None:
         pass
 
 
@@ -50,6 +55,11 @@ class Tracker(NullTracker):
         if known:
             self.run.config.update(known, allow_val_change=True)
 
+    def mark_pruned(self) -> None:
+        """A trial its pruner stopped: tagged ``pruned`` with summary ``state: pruned`` (finished, not crashed)."""
+        self.run.tags = (*(self.run.tags or ()), PRUNED)
+        self.run.summary["state"] = PRUNED
+
     def finish(self, exit_code: int) -> None:
         try:
             self.run.finish(exit_code=exit_code)
@@ -59,12 +69,18 @@ class Tracker(NullTracker):
 
 @contextlib.contextmanager
 def open_tracker(logger_cfg: Any, run_dir: Path, config: dict, job_type: str) -> Iterator[NullTracker]:
-    """Yield a tracker for one job; finish it on exit (exit_code 1 when the body raised)."""
+    """Yield a tracker for one job; finish it on exit (exit_code 1 when the body raised, 0 with the
+    ``pruned`` tag when a sweep's pruner stopped it: an exception whose ``run_status`` is "pruned")."""
     tracker = _start(logger_cfg, run_dir, config, job_type)
     exit_code = 1
     try:
         yield tracker
         exit_code = 0
+    except BaseException as exc:
+        if getattr(exc, "run_status", None) == PRUNED:
+            tracker.mark_pruned()
+            exit_code = 0
+        raise
     finally:
         tracker.finish(exit_code)
 
