@@ -1,7 +1,9 @@
 """Compose -> validate -> load data -> run the paradigm's stages -> write outputs.
 
 Nothing domain-specific lives here. Every run dir gets resolved_config.yaml, metrics.json
-(also when the run fails, with ``status: failed``) and Hydra's log file (run.log)."""
+(also when the run fails, with ``status: failed``) and Hydra's log file (run.log). With several
+processes (``recexp.distributed``) rank 0 checks the run dir and writes these files once; every
+rank logs its rank and the world size first."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from recexp import distributed
 from recexp.distributed import is_main_process
 from recexp.preflight import check_run_dir
 from recexp.validation import validate
@@ -24,28 +27,34 @@ log = logging.getLogger(__name__)
 def launch(cfg: DictConfig) -> float | dict | None:
     """Hydra task function body; returns valid MAE, or for an Optuna trial (``cfg.optuna`` set)
     the trial result ``{"status", "metrics", "run_dir"}`` the sweeper tells the study."""
+    distributed.adopt_slurm_tasks()
+    distributed.tag_log_records()
+    log.info("process: %s", distributed.describe_process())
     validate(cfg)
     from hydra.core.hydra_config import HydraConfig
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    check_run_dir(run_dir, bool(cfg.resume))  # multirun jobs are not preflighted
+    # multirun jobs are not preflighted; with several processes rank 0 alone decides
+    distributed.run_on_main(lambda: check_run_dir(run_dir, bool(cfg.resume)))
     if cfg.optuna.study_name is not None:  # an Optuna sweep trial: return what the sweeper tells the study
         from recexp.sweeps.trial import run_trial
 
-        return run_trial(lambda: run(cfg, run_dir), run_dir)
+        return run_trial(lambda metrics: run(cfg, run_dir, metrics), run_dir)
     metrics = run(cfg, run_dir)
     return metrics.get("valid/mae")
 
 
-def run(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
-    """Run one job into ``run_dir`` and return its metrics."""
+def run(cfg: DictConfig, run_dir: Path, metrics: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run one job into ``run_dir`` and return its metrics (filled into ``metrics`` when given,
+    so a caller still has them when the run raises)."""
     started = time.perf_counter()
     run_dir.mkdir(parents=True, exist_ok=True)
     resolved = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
     main = is_main_process()
     if main:
         (run_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(resolved))
-    metrics: dict[str, Any] = _identity(cfg)
+    metrics = {} if metrics is None else metrics
+    metrics.update(_identity(cfg))
     _seed_everything(cfg.seed)
 
     from recexp.tracking import open_tracker
@@ -65,6 +74,7 @@ def run(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
             if main:
                 _write_json(run_dir / "metrics.json", metrics)
             tracker.summary(metrics)
+            log.info("run status: %s", metrics["status"])
     log.info("run dir: %s", run_dir)
     _log_headline(metrics)
     return metrics
@@ -75,17 +85,18 @@ def _run_paradigm(cfg: DictConfig, run_dir: Path, tracker: Any) -> dict[str, Any
     from recexp.paradigms.runner import run_stages
     from recexp.paradigms.state import RunState
 
-    data = load_dataset(cfg.dataset, cfg.cache_dir)
+    data = distributed.main_first(lambda: load_dataset(cfg.dataset, cfg.cache_dir))  # rank 0 builds the cache
     state = RunState(cfg=cfg, run_dir=run_dir, data=data, metrics=dict(data.metrics), tracker=tracker)
     return run_stages(list(cfg.paradigm.stages), state).metrics
 
 
 def _identity(cfg: DictConfig) -> dict[str, Any]:
-    identity = {"paradigm": cfg.paradigm.name, "dataset": cfg.dataset.name, "model": cfg.model.name, "seed": cfg.seed}
+    identity = {"paradigm": cfg.paradigm.name, "dataset": cfg.dataset.name, "model": cfg.model.name, "seed": cfg.seed,
+                "world_size": distributed.world_size()}
     if cfg.optuna.study_name is not None:  # sweep trial: optuna/study, optuna/trial_number, optuna/params/*
         from recexp.sweeps.trial import trial_identity
 
-        identity.update(trial_identity(cfg))
+        identity.update(distributed.run_on_main(lambda: trial_identity(cfg)))  # rank 0 reads the study
     return identity
 
 

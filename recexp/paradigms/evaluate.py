@@ -14,6 +14,7 @@ from recexp.eval.lengths import completion_lengths
 from recexp.eval.metrics import rating_metrics, top_rating
 from recexp.paradigms.state import RunState
 from recexp.distributed import is_main_process
+from recexp.eval.shared import predict_shared
 
 log = logging.getLogger(__name__)
 FALLBACK = "user_prior_mean, else train global mean"
@@ -94,7 +95,7 @@ def _predict(predictor, table, split: str, global_mean: float) -> pd.DataFrame:
         "true": table.column(RATING).to_numpy(),
         "fallback": fallback_ratings(table, global_mean),
     })
-    predicted = predictor.predict(table)
+    predicted = predict_shared(predictor, table)  # with several processes each rank predicts a share
     if isinstance(predicted, pd.DataFrame):  # LLM predictors add completion text and flags
         return pd.concat([frame, predicted.reset_index(drop=True)], axis=1)
     frame["pred"] = np.asarray(predicted, dtype=np.float64)

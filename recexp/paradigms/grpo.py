@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from recexp import distributed
+from recexp.distributed import is_main_process
 from recexp.paradigms.llm import set_predictor, template_of
 from recexp.paradigms.state import RunState
 from recexp.paradigms.training import training_args
@@ -41,6 +43,8 @@ def grpo(state: RunState) -> RunState:
         processing_class=state.tokenizer, peft_config=lora_config(cfg.model),
         callbacks=[SignalMonitor()] + ([callback] if callback else []),
     )
+    if callback is not None:  # the best step is saved as the trainer saves (a sharded model is gathered)
+        callback.save = lambda model, directory: trainer.save_model(str(directory))
     checkpoint = get_last_checkpoint(args.output_dir) if cfg.resume and Path(args.output_dir).is_dir() else None
     if checkpoint:
         log.info("grpo: resuming from %s", checkpoint)
@@ -69,6 +73,7 @@ def prompt_dataset(state: RunState, split: str, limit: int | None):
 def valid_callback(state: RunState):
     """The valid-eval callback, or None when ``trainer.valid_eval_steps`` is 0."""
     from recexp.eval.metrics import rating_metrics
+    from recexp.eval.shared import predict_shared
     from recexp.paradigms.evaluate import fallback_ratings, train_mean, train_median
     from recexp.sweeps.trial import trial_reporter
     from recexp.trainers.callbacks import ValidEvalCallback
@@ -84,7 +89,7 @@ def valid_callback(state: RunState):
     def evaluate(model) -> dict:
         was_training = model.training
         state.predictor.model = model
-        frame = state.predictor.predict(subset, desc="valid during training")
+        frame = predict_shared(state.predictor, subset, desc="valid during training")  # every rank takes part
         model.train(was_training)
         return rating_metrics(subset.column("rating").to_numpy(), frame["pred"].to_numpy(), fallback,
                               median=median, scale=state.data.scale)
@@ -95,7 +100,8 @@ def valid_callback(state: RunState):
 
 def _train_metrics(trainer, started: float, callback) -> dict:
     history = trainer.state.log_history
-    (Path(trainer.args.output_dir).parent / "train_log.json").write_text(json.dumps(history, indent=1, default=str))
+    if is_main_process():
+        (Path(trainer.args.output_dir).parent / "train_log.json").write_text(json.dumps(history, indent=1, default=str))
     last = next((h for h in reversed(history) if "reward" in h), {})
     metrics = {"grpo/steps": trainer.state.global_step, "grpo/train_seconds": round(time.perf_counter() - started, 1)}
     metrics.update({f"grpo/last_{k}": v for k, v in last.items() if isinstance(v, (int, float))})
@@ -113,8 +119,10 @@ def _keep_final_model(state: RunState, trainer, callback) -> None:
     if callback is not None and callback.best is not None:
         log.info("grpo: keeping the best valid step %d", callback.best["step"])
         kept_dir = state.run_dir / "best"
+        distributed.barrier()  # rank 0 has finished writing it
         model = _load_weights(model, kept_dir)
-        state.tokenizer.save_pretrained(kept_dir)
+        if is_main_process():
+            state.tokenizer.save_pretrained(kept_dir)
     state.model, state.model_path = model, str(kept_dir)
     set_predictor(state)
 
