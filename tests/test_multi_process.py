@@ -52,7 +52,7 @@ def _metrics(run_dir: Path) -> dict:
 def _assert_written_once(run_dir: Path, *extra: str) -> None:
     """One copy of each run file in the whole run dir, each rank logged its rank and the world size."""
     for name in (*RUN_FILES, *extra):
-        assert [p.relative_to(run_dir) for p in run_dir.rglob(name)] == [Path(name)], name
+        assert [p.relative_to(run_dir) for p in run_dir.rglob(Path(name).name)] == [Path(name)], name
     log = (run_dir / "run.log").read_text()
     for rank in range(WORLD):
         assert f"[rank {rank}] process: rank {rank} of world size {WORLD}" in log
@@ -62,7 +62,7 @@ def test_reczero_on_two_ranks_writes_each_file_once(tmp_path):
     run_dir = tmp_path / "reczero"
     metrics = _ok(torchrun(run_dir, *GRPO), run_dir)
     assert metrics["status"] == "ok" and metrics["grpo/steps"] == 6 and metrics["world_size"] == WORLD
-    _assert_written_once(run_dir, "train_log.json", "valid_curve.json", "best.json")
+    _assert_written_once(run_dir, "train_log.json", "valid_curve.json", "best/best.json")
     predictions = pd.read_parquet(run_dir / "predictions.parquet")
     for split in ("valid", "test"):  # the ranks' shares rejoin to every row once
         rows = predictions[predictions.split == split]["row"]
