@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 
 def grpo(state: RunState) -> RunState:
-    from transformers.trainer_utils import get_last_checkpoint
     from trl import GRPOConfig, GRPOTrainer
 
     from recexp.models.loading import lora_config
@@ -45,7 +44,7 @@ def grpo(state: RunState) -> RunState:
     )
     if callback is not None:  # the best step is saved as the trainer saves (a sharded model is gathered)
         callback.save = lambda model, directory: trainer.save_model(str(directory))
-    checkpoint = get_last_checkpoint(args.output_dir) if cfg.resume and Path(args.output_dir).is_dir() else None
+    checkpoint = last_complete_checkpoint(Path(args.output_dir)) if cfg.resume else None
     if checkpoint:
         log.info("grpo: resuming from %s", checkpoint)
     started = time.perf_counter()
@@ -53,6 +52,20 @@ def grpo(state: RunState) -> RunState:
     state.metrics.update(_train_metrics(trainer, started, callback))
     _keep_final_model(state, trainer, callback)
     return state
+
+
+def last_complete_checkpoint(directory: Path) -> str | None:
+    """The newest ``checkpoint-N`` whose save finished (``trainer_state.json`` is written last): a
+    process killed while saving leaves a partial one, which a resume skips."""
+    if not directory.is_dir():
+        return None
+    steps = sorted((int(p.name.removeprefix("checkpoint-")), p) for p in directory.glob("checkpoint-*")
+                   if p.is_dir() and p.name.removeprefix("checkpoint-").isdigit())
+    for step, path in reversed(steps):
+        if (path / "trainer_state.json").exists():
+            return str(path)
+        log.warning("grpo: skipping %s: its save did not finish (no trainer_state.json)", path)
+    return None
 
 
 def prompt_dataset(state: RunState, split: str, limit: int | None):
