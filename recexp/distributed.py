@@ -104,6 +104,16 @@ def gather(value: Any) -> list[Any]:
     return list(gather_object([value]))
 
 
+def leave_together() -> None:
+    """At the end of a run every rank reached: wait for the others, then close the process group
+    (a process exiting with gloo's threads still running can abort, failing the launcher)."""
+    if not is_multi_process():
+        return
+    state = partial_state()
+    state.wait_for_everyone()
+    state.destroy_process_group()
+
+
 def run_on_main(fn: Callable[[], T]) -> T:
     """``fn()`` on rank 0 only; every rank returns its result, or raises its exception.
 

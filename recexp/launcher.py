@@ -39,8 +39,11 @@ def launch(cfg: DictConfig) -> float | dict | None:
     if cfg.optuna.study_name is not None:  # an Optuna sweep trial: return what the sweeper tells the study
         from recexp.sweeps.trial import run_trial
 
-        return run_trial(lambda metrics: run(cfg, run_dir, metrics), run_dir)
+        result = run_trial(lambda metrics: run(cfg, run_dir, metrics), run_dir)
+        distributed.leave_together()
+        return result
     metrics = run(cfg, run_dir)
+    distributed.leave_together()  # a failed run raises before: the launcher stops the other ranks
     return metrics.get("valid/mae")
 
 
