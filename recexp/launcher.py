@@ -2,7 +2,9 @@
 
 Nothing domain-specific lives here. Every run dir gets resolved_config.yaml, provenance.json,
 metrics.json and summary.md (also when the run fails, with ``status: failed``) and Hydra's log
-file (run.log, which holds the traceback of a failure)."""
+file (run.log, which holds the traceback of a failure). With several processes
+(``recexp.distributed``) rank 0 checks the run dir and writes these files once; every rank logs
+its rank and the world size first."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from recexp import distributed
 from recexp.distributed import is_main_process
 from recexp.errors import ConfigError
 from recexp.failure import RunFailed, failure_paragraph, log_traceback_to_files
@@ -36,25 +39,33 @@ class Progress:
 def launch(cfg: DictConfig) -> float | dict | None:
     """Hydra task function body; returns valid MAE, or for an Optuna trial (``cfg.optuna`` set)
     the trial result ``{"status", "metrics", "run_dir"}`` the sweeper tells the study."""
+    distributed.adopt_slurm_tasks()
+    distributed.tag_log_records()
     from hydra.core.hydra_config import HydraConfig
 
     from recexp.logs import configure_run_logging
 
     configure_run_logging()
+    log.info("process: %s", distributed.describe_process())
     validate(cfg)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    check_run_dir(run_dir, bool(cfg.resume))  # multirun jobs are not preflighted
+    # multirun jobs are not preflighted; with several processes rank 0 alone decides
+    distributed.run_on_main(lambda: check_run_dir(run_dir, bool(cfg.resume)))
     if cfg.optuna.study_name is not None:  # an Optuna sweep trial: return what the sweeper tells the study
         from recexp.sweeps.trial import run_trial
 
-        return run_trial(lambda: run(cfg, run_dir), run_dir)
+        result = run_trial(lambda metrics: run(cfg, run_dir, metrics), run_dir)
+        distributed.leave_together()
+        return result
     metrics = run(cfg, run_dir)
+    distributed.leave_together()  # a failed run raises before: the launcher stops the other ranks
     return metrics.get("valid/mae")
 
 
-def run(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
-    """Run one job into ``run_dir`` and return its metrics; a failure raises RunFailed (or the
-    ConfigError that stopped it) after metrics.json, summary.md and the traceback are written."""
+def run(cfg: DictConfig, run_dir: Path, metrics: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run one job into ``run_dir`` and return its metrics (filled into ``metrics`` when given, so a
+    caller still has them when the run raises); a failure raises RunFailed (or the ConfigError that
+    stopped it) after metrics.json, summary.md and the traceback are written."""
     started = time.perf_counter()
     run_dir.mkdir(parents=True, exist_ok=True)
     log.info("run dir: %s", run_dir)
@@ -62,7 +73,8 @@ def run(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     main = is_main_process()
     if main:
         _write_run_record(run_dir, resolved)
-    metrics: dict[str, Any] = _identity(cfg)
+    metrics = {} if metrics is None else metrics
+    metrics.update(_identity(cfg))
     _seed_everything(cfg.seed)
     progress = Progress()
 
@@ -102,7 +114,7 @@ def _run_paradigm(cfg: DictConfig, run_dir: Path, tracker: Any, metrics: dict, p
 
     progress.stage = "load_data"
     loading = time.perf_counter()
-    data = load_dataset(cfg.dataset, cfg.cache_dir)
+    data = distributed.main_first(lambda: load_dataset(cfg.dataset, cfg.cache_dir))  # rank 0 builds the cache
     metrics.update(data.metrics)
     check_enough_data(data.metrics, cfg)
     metrics["time/load_data_s"] = round(time.perf_counter() - loading, 3)
@@ -127,11 +139,12 @@ def _finish(run_dir: Path, metrics: dict[str, Any]) -> None:
 
 
 def _identity(cfg: DictConfig) -> dict[str, Any]:
-    identity = {"paradigm": cfg.paradigm.name, "dataset": cfg.dataset.name, "model": cfg.model.name, "seed": cfg.seed}
+    identity = {"paradigm": cfg.paradigm.name, "dataset": cfg.dataset.name, "model": cfg.model.name, "seed": cfg.seed,
+                "world_size": distributed.world_size()}
     if cfg.optuna.study_name is not None:  # sweep trial: optuna/study, optuna/trial_number, optuna/params/*
         from recexp.sweeps.trial import trial_identity
 
-        identity.update(trial_identity(cfg))
+        identity.update(distributed.run_on_main(lambda: trial_identity(cfg)))  # rank 0 reads the study
     return identity
 
 

@@ -5,13 +5,13 @@ holds a run is refused so nothing is overwritten."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra._internal.utils import get_args_parser
 from omegaconf import DictConfig, OmegaConf
 
+from recexp.distributed import is_main_process, world_size
 from recexp.errors import ConfigError
 from recexp.validation import validate
 
@@ -23,6 +23,9 @@ def preflight(argv: list[str], config_dir: Path) -> None:
     (-m with hydra/sweeper=recexp_optuna) is checked before its first trial. Other multiruns and
     Hydra's informational flags are left to Hydra (each job validates itself)."""
     args = get_args_parser().parse_args(argv)
+    if args.multirun and world_size() > 1:
+        raise ConfigError("-m: a multirun under torchrun / accelerate launch would run one sweep per process; "
+                          "launch multi-process jobs with hydra/launcher=slurm_multi_gpu (README, Several GPUs)")
     if args.help or args.hydra_help or args.info or args.cfg or args.shell_completion:
         return
     if args.config_path or args.config_dir:
@@ -40,7 +43,8 @@ def preflight(argv: list[str], config_dir: Path) -> None:
             raise ConfigError(_null_parent_message(args.config_name or "config", args.overrides)) from None
     _refuse_sweep_without_multirun(cfg, argv)
     validate(task_config(cfg))
-    check_run_dir(Path(str(cfg.hydra.run.dir)), bool(cfg.resume))
+    if is_main_process():  # other ranks start later, when rank 0 may have begun writing the run dir
+        check_run_dir(Path(str(cfg.hydra.run.dir)), bool(cfg.resume))
     from recexp.paradigms.samples_provenance import preflight_samples  # reads data only when reusing samples
 
     preflight_samples(cfg)
@@ -64,7 +68,7 @@ def _refuse_sweep_without_multirun(cfg: DictConfig, argv: list[str]) -> None:
 def _check_distributed_run_dir(overrides: list[str]) -> None:
     """Ranks of `accelerate launch` / torchrun start microseconds apart, so the default
     timestamped run dir would differ between them: they must be given one explicitly."""
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not any(o.startswith("hydra.run.dir=") for o in overrides):
+    if world_size() > 1 and not any(o.startswith("hydra.run.dir=") for o in overrides):
         raise ConfigError("hydra.run.dir: multi-process runs (WORLD_SIZE>1) need an explicit "
                           "hydra.run.dir=outputs/runs/NAME so every rank writes to the same run dir")
 

@@ -127,6 +127,17 @@ def test_killed_run_resumes_from_last_checkpoint(tmp_path):
     assert "resuming from" in (run_dir / "run.log").read_text()
 
 
+def test_resume_skips_a_checkpoint_whose_save_was_killed(tmp_path):
+    from recexp.paradigms.grpo import last_complete_checkpoint
+
+    assert last_complete_checkpoint(tmp_path / "none") is None
+    for step in (2, 4, 10):
+        (tmp_path / f"checkpoint-{step}").mkdir()
+    for step in (2, 4):
+        (tmp_path / f"checkpoint-{step}" / "trainer_state.json").write_text("{}")
+    assert last_complete_checkpoint(tmp_path) == str(tmp_path / "checkpoint-4")  # 10 has no trainer_state.json
+
+
 def test_resume_refuses_a_finished_run(tmp_path):
     run_dir = tmp_path / "done"
     _run_ok(run_dir, "paradigm=zero_shot", "logger=none")

@@ -8,6 +8,8 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from recexp.distributed import device, main_first
+
 log = logging.getLogger(__name__)
 
 
@@ -18,7 +20,8 @@ def resolve_model_path(model_cfg: DictConfig, cache_root: Path, data: Any, promp
         from recexp.models.tiny import ensure_tiny
 
         tiny_cfg = OmegaConf.to_container(model_cfg.tiny)
-        return str(ensure_tiny(cache_root, tiny_cfg, data, prompt_cfg))
+        # built once: rank 0 builds (or finds) it, then the other ranks find it
+        return str(main_first(lambda: ensure_tiny(cache_root, tiny_cfg, data, prompt_cfg)))
     if model_cfg.path:
         if not Path(model_cfg.path).expanduser().is_dir():
             raise FileNotFoundError(f"model.path={model_cfg.path} is not a directory")
@@ -41,8 +44,8 @@ def load_model(path: str, model_cfg: DictConfig, dtype: str | None = None,
         kwargs["device_map"] = device_map
     model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     if device_map is None and model.device.type == "cpu" and _cuda_available():
-        model = model.to("cuda")
-    log.info("model: loaded %s (%s)", path, model.dtype)
+        model = model.to(device())  # this rank's GPU (cuda:<local rank>), not every rank's cuda:0
+    log.info("model: loaded %s (%s) on %s", path, model.dtype, model.device)
     return model, tokenizer
 
 

@@ -32,6 +32,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from recexp.distributed import is_multi_process, run_single_process
 from recexp.publish import publish_dir
 
 log = logging.getLogger(__name__)
@@ -65,12 +66,21 @@ def ensure_tiny(cache_root: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        report = _build(tmp, tiny_cfg, data, prompt_cfg)
+        report = _build_alone(tmp, tiny_cfg, data, prompt_cfg)
         (tmp / DONE_FILE).write_text(json.dumps(report, indent=2))
         publish_dir(tmp, target, lambda d: (d / DONE_FILE).exists())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def _build_alone(out: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -> dict:
+    """``_build``; in a multi-process run in a fresh single process: its warm-up trains with a
+    Trainer, which inside the run's process group would wait for the ranks that are not building."""
+    if is_multi_process():
+        log.info("model: building the tiny model in a separate single process")
+        return run_single_process(_build, out, tiny_cfg, data, prompt_cfg)
+    return _build(out, tiny_cfg, data, prompt_cfg)
 
 
 def _build(out: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -> dict:

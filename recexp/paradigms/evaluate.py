@@ -15,6 +15,7 @@ from recexp.eval.metrics import COLLAPSE_SHARE, rating_metrics, top_rating
 from recexp.eval.subset import eval_subset
 from recexp.paradigms.state import RunState
 from recexp.distributed import is_main_process
+from recexp.eval.shared import predict_shared
 
 log = logging.getLogger(__name__)
 FALLBACK = "user_prior_mean, else train global mean"
@@ -119,7 +120,7 @@ def _predict(predictor, table, split: str, global_mean: float) -> pd.DataFrame:
         "true": table.column(RATING).to_numpy(),
         "fallback": fallback_ratings(table, global_mean),
     })
-    predicted = predictor.predict(table)
+    predicted = predict_shared(predictor, table)  # with several processes each rank predicts a share
     if isinstance(predicted, pd.DataFrame):  # LLM predictors add completion text and flags
         return pd.concat([frame, predicted.reset_index(drop=True)], axis=1)
     frame["pred"] = np.asarray(predicted, dtype=np.float64)

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from recexp.jsonio import write_json
+from recexp import distributed
+from recexp.distributed import is_main_process
 from recexp.paradigms.llm import set_predictor, template_of
 from recexp.paradigms.state import RunState
 from recexp.paradigms.training import training_args
@@ -22,7 +24,6 @@ log = logging.getLogger(__name__)
 
 
 def grpo(state: RunState) -> RunState:
-    from transformers.trainer_utils import get_last_checkpoint
     from trl import GRPOConfig, GRPOTrainer
 
     from recexp.models.loading import lora_config
@@ -43,7 +44,9 @@ def grpo(state: RunState) -> RunState:
         callbacks=[SignalMonitor(), LogScalarsCallback("grpo")] + ([callback] if callback else []),
     )
     quiet_progress(trainer)
-    checkpoint = get_last_checkpoint(args.output_dir) if cfg.resume and Path(args.output_dir).is_dir() else None
+    if callback is not None:  # the best step is saved as the trainer saves (a sharded model is gathered)
+        callback.save = lambda model, directory: trainer.save_model(str(directory))
+    checkpoint = last_complete_checkpoint(Path(args.output_dir)) if cfg.resume else None
     if checkpoint:
         log.info("grpo: resuming from %s", checkpoint)
     started = time.perf_counter()
@@ -52,6 +55,20 @@ def grpo(state: RunState) -> RunState:
     state.metrics.update(counter.metrics("train"))
     _keep_final_model(state, trainer, callback)
     return state
+
+
+def last_complete_checkpoint(directory: Path) -> str | None:
+    """The newest ``checkpoint-N`` whose save finished (``trainer_state.json`` is written last): a
+    process killed while saving leaves a partial one, which a resume skips."""
+    if not directory.is_dir():
+        return None
+    steps = sorted((int(p.name.removeprefix("checkpoint-")), p) for p in directory.glob("checkpoint-*")
+                   if p.is_dir() and p.name.removeprefix("checkpoint-").isdigit())
+    for step, path in reversed(steps):
+        if (path / "trainer_state.json").exists():
+            return str(path)
+        log.warning("grpo: skipping %s: its save did not finish (no trainer_state.json)", path)
+    return None
 
 
 def prompt_dataset(state: RunState, split: str, limit: int | None):
@@ -71,6 +88,7 @@ def prompt_dataset(state: RunState, split: str, limit: int | None):
 def valid_callback(state: RunState):
     """The valid-eval callback, or None when ``trainer.valid_eval_steps`` is 0."""
     from recexp.eval.metrics import rating_metrics
+    from recexp.eval.shared import predict_shared
     from recexp.paradigms.evaluate import fallback_ratings, train_mean, train_median
     from recexp.sweeps.trial import trial_reporter
     from recexp.trainers.callbacks import ValidEvalCallback
@@ -86,7 +104,7 @@ def valid_callback(state: RunState):
     def evaluate(model) -> dict:
         was_training = model.training
         state.predictor.model = model
-        frame = state.predictor.predict(subset, desc="valid during training")
+        frame = predict_shared(state.predictor, subset, desc="valid during training")  # every rank takes part
         model.train(was_training)
         return rating_metrics(subset.column("rating").to_numpy(), frame["pred"].to_numpy(), fallback,
                               median=median, scale=state.data.scale)
@@ -97,7 +115,8 @@ def valid_callback(state: RunState):
 
 def _train_metrics(trainer, started: float, callback) -> dict:
     history = trainer.state.log_history
-    write_json(Path(trainer.args.output_dir).parent / "train_log.json", history, indent=1)
+    if is_main_process():
+        write_json(Path(trainer.args.output_dir).parent / "train_log.json", history, indent=1)
     last = next((h for h in reversed(history) if "reward" in h), {})
     metrics = {"grpo/steps": trainer.state.global_step, "grpo/train_seconds": round(time.perf_counter() - started, 1)}
     metrics.update(_peak_gpu_memory())
@@ -127,8 +146,10 @@ def _keep_final_model(state: RunState, trainer, callback) -> None:
         log.info("grpo: keeping the best valid step %d%s", step,
                  " (the model GRPO started from: no step improved on it)" if step == 0 else "")
         kept_dir = state.run_dir / "best"
+        distributed.barrier()  # rank 0 has finished writing it
         model = _load_weights(model, kept_dir)
-        state.tokenizer.save_pretrained(kept_dir)
+        if is_main_process():
+            state.tokenizer.save_pretrained(kept_dir)
     state.model, state.model_path = model, str(kept_dir)
     set_predictor(state)
 

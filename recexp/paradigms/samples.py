@@ -5,7 +5,8 @@ The examples go to ``<run_dir>/samples.parquet`` (one row per student example: `
 ``messages`` as JSON, ``completion``, ``kind``, ``true``, ``method``) and the counts to metrics under
 ``<method>/…``. ``samples.samples_path`` reuses an earlier run's file instead of asking the teacher;
 the file records the data it was made on (``recexp/paradigms/samples_provenance.py``), checked before
-any stage runs."""
+any stage runs. With several processes rank 0 alone asks the teacher and writes the file; every
+rank trains on the same examples."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from recexp import distributed
 from recexp.paradigms.samples_provenance import PROVENANCE, samples_file, stamp
 from recexp.paradigms.state import RunState
 
@@ -28,15 +30,16 @@ def teacher_samples(state: RunState) -> RunState:
     if cfg.samples_path:
         frame = load_samples(Path(cfg.samples_path).expanduser(), cfg.method.value)
         state.metrics["samples/reused_from"] = str(cfg.samples_path)
-    else:
-        frame, counts = make_samples(state)
+    else:  # the teacher is asked once: rank 0 makes the samples, every rank gets them
+        frame, counts = distributed.run_on_main(lambda: make_samples(state))
         frame = stamp(frame, state)
         state.metrics.update(counts)
     if frame.empty:
         raise RuntimeError(f"teacher_samples: no {cfg.method.value} samples kept; see the counts in metrics.json")
     state.metrics["samples/examples"] = len(frame)
     state.metrics["samples/interactions"] = int(frame["row"].nunique())
-    frame.to_parquet(state.run_dir / "samples.parquet", index=False)
+    if distributed.is_main_process():
+        frame.to_parquet(state.run_dir / "samples.parquet", index=False)
     state.samples = frame
     return state
 

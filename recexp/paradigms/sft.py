@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 from recexp.jsonio import write_json
+from recexp import distributed
+from recexp.distributed import is_main_process
 from recexp.paradigms.state import RunState
 from recexp.paradigms.training import training_args
 
@@ -34,6 +36,8 @@ def sft(state: RunState) -> RunState:
                          processing_class=state.tokenizer, peft_config=lora_config(cfg.model),
                          callbacks=[LogScalarsCallback("sft")])
     quiet_progress(trainer)
+    if cfg.model.lora.enabled:
+        _check_unsharded(trainer)
     started = time.perf_counter()
     result = trainer.train()
     state.metrics.update({"sft/steps": result.global_step, "sft/train_loss": result.training_loss,
@@ -45,21 +49,35 @@ def sft(state: RunState) -> RunState:
 
 
 def _write_log(trainer, run_dir: Path) -> None:
-    write_json(run_dir / "sft_log.json", trainer.state.log_history, indent=1)
+    if is_main_process():
+        write_json(run_dir / "sft_log.json", trainer.state.log_history, indent=1)
 
 
 def _save_and_reload(state: RunState, trainer, directory: Path) -> None:
-    """Save the tuned model (LoRA merged into the base) and continue from the saved copy."""
+    """Save the tuned model (LoRA merged into the base) and continue from the saved copy; with
+    several processes the copy is written once and every rank reloads it."""
     from recexp.models.loading import load_model
     from recexp.models.precision import weights_dtype
     from recexp.paradigms.llm import set_predictor
 
     model = trainer.model
     if hasattr(model, "merge_and_unload"):
-        model = model.merge_and_unload()
-    model.save_pretrained(directory)
-    state.tokenizer.save_pretrained(directory)
+        if is_main_process():
+            model.merge_and_unload().save_pretrained(directory)
+    else:
+        trainer.save_model(str(directory))  # every rank: gathers a sharded model, writes on rank 0
+    if is_main_process():
+        state.tokenizer.save_pretrained(directory)
+    distributed.barrier()  # the copy is complete before any rank reads it
     log.info("sft: saved the tuned model to %s", directory)
     state.model_path = str(directory)
     state.model, state.tokenizer = load_model(state.model_path, state.cfg.model, dtype=weights_dtype(state.cfg))
     set_predictor(state)
+
+
+def _check_unsharded(trainer) -> None:
+    """Merging LoRA needs the whole base weights on rank 0, which FSDP and ZeRO-3 shard away."""
+    deepspeed = getattr(trainer.accelerator.state, "deepspeed_plugin", None)
+    if trainer.is_fsdp_enabled or (deepspeed is not None and deepspeed.zero_stage == 3):
+        raise RuntimeError("sft: merging LoRA into a model sharded by FSDP / ZeRO-3 is not supported; "
+                           "run the SFT stage with the ddp or zero2 accelerate preset")

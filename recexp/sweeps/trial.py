@@ -8,7 +8,6 @@ run into the result the sweeper tells the study."""
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from pathlib import Path
 from typing import Any, Callable
@@ -16,6 +15,7 @@ from typing import Any, Callable
 import optuna
 from omegaconf import DictConfig
 
+from recexp.distributed import run_on_main
 from recexp.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -28,12 +28,16 @@ class TrialPruned(optuna.TrialPruned):
     run_status = "pruned"
 
 
-def run_trial(run: Callable[[], dict], run_dir: Path) -> dict[str, Any]:
-    """Run the job; return ``{"status", "metrics", "run_dir"}`` for the sweeper (failures raise)."""
+def run_trial(run: Callable[[dict], dict], run_dir: Path) -> dict[str, Any]:
+    """Run the job (``run(metrics)`` fills ``metrics``); return ``{"status", "metrics", "run_dir"}``
+    for the sweeper (failures raise). A pruned run's metrics come from that dict, not from
+    metrics.json: with several processes only rank 0 writes the file."""
+    metrics: dict[str, Any] = {}
     try:
-        metrics, status = run(), "ok"
+        run(metrics)
+        status = "ok"
     except TrialPruned:
-        metrics, status = json.loads((run_dir / "metrics.json").read_text()), "pruned"
+        status = "pruned"
     return {"status": status, "metrics": metrics, "run_dir": str(run_dir)}
 
 
@@ -57,8 +61,22 @@ def trial_reporter(cfg: DictConfig) -> Callable[[int, dict], None] | None:
     objective = cfg.optuna.objective
     if not objective.startswith("valid/"):
         return None
-    trial = connect(cfg.optuna.storage, cfg.optuna.study_name, cfg.optuna.trial_id)
-    return functools.partial(_report, trial, objective.removeprefix("valid/"))
+    return functools.partial(report_on_main, _connect_on_main(cfg), objective.removeprefix("valid/"))
+
+
+def _connect_on_main(cfg: DictConfig) -> optuna.Trial | None:
+    """The trial on rank 0 (with several processes rank 0 alone talks to the study), None elsewhere;
+    a failure to connect is raised on every rank."""
+    connected: dict[str, optuna.Trial] = {}
+    run_on_main(lambda: connected.update(trial=connect(cfg.optuna.storage, cfg.optuna.study_name,
+                                                       cfg.optuna.trial_id)))
+    return connected.get("trial")
+
+
+def report_on_main(trial: optuna.Trial | None, metric: str, step: int, metrics: dict) -> None:
+    """``_report`` on rank 0; its outcome (``TrialPruned``, or a config error) is raised on every
+    rank, so a pruned trial stops all its processes at the same step."""
+    run_on_main(lambda: _report(trial, metric, step, metrics))
 
 
 def _report(trial: optuna.Trial, metric: str, step: int, metrics: dict) -> None:

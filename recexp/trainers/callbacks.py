@@ -1,5 +1,9 @@
 """Training callbacks: greedy valid MAE every N steps, keeping the best checkpoint and the curve
-(``valid_curve.json`` next to ``best_dir``, one record per evaluation, kept across resumes)."""
+(``valid_curve.json`` next to ``best_dir``, one record per evaluation, kept across resumes).
+
+With several processes every rank evaluates (``evaluate`` shares the subset between them, so a
+sharded model is never left waiting), rank 0's metrics are broadcast so every rank takes the same
+best-step and prune path, and only rank 0 writes the files."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 from transformers import TrainerCallback
 
+from recexp import distributed
 from recexp.eval.metrics import SELECTION_KEY
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,9 @@ class ValidEvalCallback(TrainerCallback):
         self.best = _load_best(best_dir)
         self.curve_path = best_dir.parent / "valid_curve.json"
         self.history: list[dict] = _load_curve(self.curve_path)
+        # saves the model into best_dir on every rank; the GRPO stage binds the trainer's save_model
+        # (it gathers a sharded model and writes on rank 0)
+        self.save: Callable[[Any, Path], None] = _save_on_main
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         """Step 0: the starting model (RecOne's SFT model, a warmed-up base) is a candidate too, so
@@ -38,25 +46,32 @@ class ValidEvalCallback(TrainerCallback):
         return control
 
     def on_step_end(self, args, state, control, model=None, **kwargs):
-        if state.global_step % self.every == 0 and state.is_world_process_zero:
+        if state.global_step % self.every == 0:
             self._evaluate(state.global_step, model)
         return control
 
     def _evaluate(self, step: int, model: Any) -> None:
-        metrics = self.evaluate(model)
+        metrics = distributed.broadcast_from_main(self.evaluate(model))  # one decision for every rank
         record = {"step": step, **metrics}
         self.history = [h for h in self.history if h["step"] < step] + [record]  # a resume re-evaluates steps
-        self.curve_path.write_text(json.dumps(self.history, indent=1, default=float))
+        if distributed.is_main_process():
+            self.curve_path.write_text(json.dumps(self.history, indent=1, default=float))
         self.log_fn({f"valid_during/{k}": v for k, v in record.items()})
         mae = metrics[SELECTION_KEY]
         log.info("step %d: valid mae (unparsed at the train median) %.4f, coverage %.2f, pearson %.2f, "
                  "top rating share %.2f", step, mae, metrics["coverage"], metrics["pearson"], metrics["pred_top_share"])
         if np.isfinite(mae) and (self.best is None or mae < self.best.get(SELECTION_KEY, np.inf)):
             self.best = record
-            model.save_pretrained(self.best_dir)
-            (self.best_dir / "best.json").write_text(json.dumps(record, indent=2))
+            self.save(model, self.best_dir)
+            if distributed.is_main_process():
+                (self.best_dir / "best.json").write_text(json.dumps(record, indent=2))
         if self.report is not None:
-            self.report(step, metrics)  # may raise TrialPruned, which ends the run
+            self.report(step, metrics)  # may raise TrialPruned (on every rank), which ends the run
+
+
+def _save_on_main(model: Any, directory: Path) -> None:
+    if distributed.is_main_process():
+        model.save_pretrained(directory)
 
 
 def _load_best(best_dir: Path) -> dict | None:
