@@ -14,11 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recexp.conf import CONF_DIR
 from recexp import distributed
+from recexp.conf import CONF_DIR
 from recexp.eval.shared import _first_rows, rank_slice
-
-from .conftest import ROOT
 
 WORLD = 2
 
