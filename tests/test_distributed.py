@@ -145,7 +145,8 @@ def test_one_process_needs_no_process_group(monkeypatch):
 
 def test_slurm_tasks_become_one_process_group(monkeypatch):
     for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT", "LOCAL_WORLD_SIZE"):
-        monkeypatch.delenv(key, raising=False)
+        monkeypatch.setenv(key, "")  # recorded, so what adopt_slurm_tasks exports is undone after the test
+        monkeypatch.delenv(key)
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,2,3")
     for key, value in {"SUBMITIT_EXECUTOR": "slurm", "SLURM_JOB_ID": "123", "SLURM_NTASKS": "4",
                        "SLURM_JOB_NUM_NODES": "1", "SLURM_NODEID": "0", "SLURM_JOB_NODELIST": "gpu07",
@@ -154,6 +155,12 @@ def test_slurm_tasks_become_one_process_group(monkeypatch):
     distributed.adopt_slurm_tasks()
     assert (os.environ["RANK"], os.environ["WORLD_SIZE"], os.environ["LOCAL_RANK"]) == ("2", "4", "2")
     assert os.environ["MASTER_ADDR"] == "gpu07" and os.environ["CUDA_VISIBLE_DEVICES"] == "0,1,2,3"
+
+
+def test_the_slurm_test_leaves_no_rank_behind():
+    """The previous test's exports are undone: a later run in this process (or its children) must
+    not join a process group of 4 that never forms."""
+    assert "RANK" not in os.environ and "WORLD_SIZE" not in os.environ
 
 
 def test_slurm_multi_gpu_preset_runs_one_task_per_gpu_on_one_node():
