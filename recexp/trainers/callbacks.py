@@ -41,7 +41,7 @@ class ValidEvalCallback(TrainerCallback):
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         """Step 0: the starting model (RecOne's SFT model, a warmed-up base) is a candidate too, so
         a GRPO stage that only makes it worse keeps it (a resumed run has evaluated it already)."""
-        if state.global_step == 0 and state.is_world_process_zero:
+        if state.global_step == 0:  # every rank: the evaluation is shared between them
             self._evaluate(0, model)
         return control
 
@@ -65,7 +65,7 @@ class ValidEvalCallback(TrainerCallback):
             self.save(model, self.best_dir)
             if distributed.is_main_process():
                 (self.best_dir / "best.json").write_text(json.dumps(record, indent=2))
-        if self.report is not None:
+        if self.report is not None and step > 0:  # step 0 is the starting model: nothing to prune yet
             self.report(step, metrics)  # may raise TrialPruned (on every rank), which ends the run
 
 

@@ -36,3 +36,12 @@ def test_a_resumed_run_does_not_evaluate_the_starting_model_again(tmp_path):
     callback = _callback(tmp_path, [0.7])
     callback.on_train_begin(None, SimpleNamespace(global_step=10, is_world_process_zero=True), None, model=MODEL)
     assert callback.best is None and not (tmp_path / "valid_curve.json").exists()
+
+
+def test_the_starting_model_is_not_reported_to_a_pruner(tmp_path):
+    reported = []
+    callback = _callback(tmp_path, [0.75, 0.9])
+    callback.report = lambda step, metrics: reported.append(step)
+    callback.on_train_begin(None, SimpleNamespace(global_step=0, is_world_process_zero=True), None, model=MODEL)
+    callback.on_step_end(None, SimpleNamespace(global_step=5, is_world_process_zero=True), None, model=MODEL)
+    assert reported == [5]
