@@ -28,12 +28,24 @@ def _complete(tmp_path) -> int:
         return 0
 
 
+def _running_with_heartbeat(tmp_path) -> int:
+    """RUNNING trials whose first heartbeat is stored (a trial asked but not yet beating is not
+    "inside a trial": a kill in that instant is the open gap noted in the sweeper's heartbeat docs)."""
+    try:
+        with closing(sqlite3.connect(f"file:{tmp_path / 'optuna.db'}?mode=ro", uri=True)) as con:
+            return con.execute("SELECT COUNT(*) FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
+                               "WHERE t.state = 'RUNNING'").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
 def test_killed_sweep_resumes_to_exactly_n_trials(tmp_path):
     args = command(sweep_args(tmp_path, "resume", f"hydra.sweeper.n_trials={N_TRIALS}", "hydra.sweeper.n_jobs=1",
                               "hydra.sweeper.heartbeat_interval=1", *CLASSIC, LR, "paradigm.cf.max_epochs=30"))
     first = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 240
-    while _complete(tmp_path) < 2 and first.poll() is None and time.time() < deadline:
+    while (_complete(tmp_path) < 2 or not _running_with_heartbeat(tmp_path)) and first.poll() is None \
+            and time.time() < deadline:
         time.sleep(0.2)
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
