@@ -46,7 +46,6 @@ def launch(cfg: DictConfig) -> float | dict | None:
     from recexp.logs import configure_run_logging
 
     configure_run_logging()
-    log.info("process: %s", distributed.describe_process())
     validate(cfg)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     # multirun jobs are not preflighted; with several processes rank 0 alone decides
@@ -68,7 +67,8 @@ def run(cfg: DictConfig, run_dir: Path, metrics: dict[str, Any] | None = None) -
     stopped it) after metrics.json, summary.md and the traceback are written."""
     started = time.perf_counter()
     run_dir.mkdir(parents=True, exist_ok=True)
-    log.info("run dir: %s", run_dir)
+    log.info("run dir: %s", run_dir)  # the first line of run.log
+    log.info("process: %s", distributed.describe_process())
     resolved = mask_secrets(OmegaConf.to_container(cfg, resolve=True, enum_to_str=True))  # written and sent to W&B
     main = is_main_process()
     if main:
