@@ -101,6 +101,7 @@ def run(cfg: DictConfig, run_dir: Path, metrics: dict[str, Any] | None = None) -
             if main:
                 _finish(run_dir, metrics)
             tracker.summary(metrics)
+            log.info("run status: %s", metrics["status"])  # on every rank
     return metrics
 
 
