@@ -17,6 +17,7 @@ from transformers import TrainerCallback
 
 from recexp import distributed
 from recexp.eval.metrics import SELECTION_KEY
+from recexp.jsonio import write_json
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class ValidEvalCallback(TrainerCallback):
         record = {"step": step, **metrics}
         self.history = [h for h in self.history if h["step"] < step] + [record]  # a resume re-evaluates steps
         if distributed.is_main_process():
-            self.curve_path.write_text(json.dumps(self.history, indent=1, default=float))
+            write_json(self.curve_path, self.history, indent=1)
         self.log_fn({f"valid_during/{k}": v for k, v in record.items()})
         mae = metrics[SELECTION_KEY]
         log.info("step %d: valid mae (unparsed at the train median) %.4f, coverage %.2f, pearson %.2f, "
@@ -64,7 +65,7 @@ class ValidEvalCallback(TrainerCallback):
             self.best = record
             self.save(model, self.best_dir)
             if distributed.is_main_process():
-                (self.best_dir / "best.json").write_text(json.dumps(record, indent=2))
+                write_json(self.best_dir / "best.json", record)
         if self.report is not None and step > 0:  # step 0 is the starting model: nothing to prune yet
             self.report(step, metrics)  # may raise TrialPruned (on every rank), which ends the run
 
