@@ -24,16 +24,13 @@ from pathlib import Path
 import optuna
 
 ROOT = Path(__file__).resolve().parents[1]
-# a small tiny model with a warm-up long enough to write parsable ratings some of the time (built
-# once, cached): with none parsed every trial would score the fallback and there would be nothing to prune
+# the smoke sizes (recexp/conf/debug/smoke.yaml) with a warm-up long enough to write parsable ratings
+# some of the time (built once, cached): with none parsed every trial would score the fallback and
+# there would be nothing to prune; longer answers, no checkpoints, no base evaluation
 SMALL = [
-    "logger=none", "model.tiny.hidden_size=64", "model.tiny.intermediate_size=128", "model.tiny.layers=2",
-    "model.tiny.warmup_samples=800", "model.tiny.warmup_steps=150", "model.tiny.vocab_size=1024",
-    "dataset.synthetic.n_users=60", "dataset.synthetic.n_items=50", "model.max_prompt_tokens=256",
-    "trainer.args.per_device_train_batch_size=8", "trainer.args.num_generations=4",
-    "trainer.args.max_completion_length=128", "trainer.args.save_strategy=no", "trainer.args.logging_steps=1",
-    "trainer.max_train_prompts=64", "trainer.valid_eval_samples=16", "eval.max_new_tokens=128",
-    "paradigm.stages=[load_model,grpo,evaluate]",
+    "debug=smoke", "model.tiny.warmup_samples=800", "model.tiny.warmup_steps=150", "dataset.synthetic.n_users=60",
+    "dataset.synthetic.n_items=50", "trainer.args.max_completion_length=128", "trainer.args.save_strategy=no",
+    "eval.max_new_tokens=128", "paradigm.stages=[load_model,grpo,evaluate]",
 ]
 SPACE = ["trainer.args.learning_rate=tag(log, interval(1e-5, 3e-3))", "trainer.args.beta=interval(0.0, 0.2)",
          "trainer.args.temperature=interval(0.5, 1.2)"]

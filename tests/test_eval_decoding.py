@@ -15,8 +15,9 @@ from recexp.eval.generation import generate_batched
 from recexp.eval.subset import eval_subset
 
 from .conftest import run_cli
-from .test_reczero import SMALL_TINY
 
+# the default synthetic data (debug=smoke shrinks it): 500 test cases, of which 200 are scored below
+FULL_DATA = ["dataset.synthetic.n_users=500", "dataset.synthetic.n_items=300"]
 TINY = dict(hidden_size=32, intermediate_size=64, layers=1, heads=2, kv_heads=1, max_position_embeddings=256, seed=0)
 
 
@@ -73,8 +74,8 @@ def test_subset_is_seeded_sorted_and_bounded():
 
 def test_max_samples_200_evaluates_exactly_200_test_cases(tmp_path):
     run_dir = tmp_path / "run"
-    proc = run_cli(f"hydra.run.dir={run_dir}", "paradigm=zero_shot", "logger=none", *SMALL_TINY,
-                   "model.max_prompt_tokens=256", "eval.max_new_tokens=48", "eval.max_samples=200")
+    proc = run_cli(f"hydra.run.dir={run_dir}", "debug=smoke", "paradigm=zero_shot", *FULL_DATA,
+                   "eval.max_new_tokens=48", "eval.max_samples=200")
     assert proc.returncode == 0, proc.stderr[-3000:]
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["test/n"] == 200 and metrics["valid/n"] == 200 and metrics["test/n_cases"] == 500

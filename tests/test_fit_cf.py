@@ -17,7 +17,7 @@ from recexp.paradigms.fit_cf import fit_cf
 from recexp.paradigms.state import RunState
 
 
-SMALL_DATA = ["dataset.synthetic.n_users=80", "dataset.synthetic.n_items=60"]
+SMALL_DATA = ["debug=smoke"]  # recexp/conf/debug/smoke.yaml: 80 users x 60 items
 
 
 def _fit(tmp_path: Path, *overrides: str) -> RunState:

@@ -10,11 +10,8 @@ import pytest
 
 from .conftest import run_cli
 from .imdb_files import write_given_split, write_imdb
-from .test_reczero import SMALL_TINY
 
-SMALL_LLM = [
-    "model.max_prompt_tokens=256", "eval.max_new_tokens=64", "eval.batch_size=32", "logger=none",
-]
+SMALL_LLM = ["debug=smoke", "eval.batch_size=32"]  # recexp/conf/debug/smoke.yaml (IMDb data keeps its size)
 
 
 def _run(run_dir: Path, *overrides: str) -> dict:
@@ -68,7 +65,7 @@ def test_zero_shot_on_the_exp3rt_slice(tmp_path, shared_data):
     test_file = shared_data / "imdb_exp3rt" / "rating_bias" / "test_helpful.first500.json"
     run_dir = tmp_path / "zs"
     metrics = _run(run_dir, "paradigm=zero_shot", "dataset=exp3rt_imdb", f"dataset.split.test_path={test_file}",
-                   *SMALL_TINY, *SMALL_LLM)
+                   *SMALL_LLM)
     assert metrics["status"] == "ok" and metrics["test/n"] == 500 and "valid/mae" not in metrics
     assert metrics["data/context_source"] == "train_file" and metrics["data/n_train"] == 0
     assert "test/pred_hist/10" in metrics and 0 <= metrics["test/coverage"] <= 1
@@ -79,10 +76,8 @@ def test_zero_shot_on_the_exp3rt_slice(tmp_path, shared_data):
 
 def test_reczero_on_imdb(tmp_path):
     run_dir = tmp_path / "rz"
-    metrics = _run(run_dir, "paradigm=reczero", *_imdb(tmp_path), *SMALL_TINY, *SMALL_LLM,
-                   "trainer.args.max_steps=2", "trainer.args.per_device_train_batch_size=8",
-                   "trainer.args.num_generations=4", "trainer.args.max_completion_length=96",
-                   "trainer.args.save_steps=2", "trainer.args.logging_steps=1", "trainer.max_train_prompts=32")
+    metrics = _run(run_dir, "paradigm=reczero", *_imdb(tmp_path), *SMALL_LLM,
+                   "trainer.args.max_steps=2", "trainer.max_train_prompts=32")
     assert metrics["status"] == "ok" and metrics["grpo/steps"] == 2
     assert "base/test/pred_hist/10" in metrics and "test/pred_hist/10" in metrics
     log = json.loads((run_dir / "train_log.json").read_text())

@@ -21,12 +21,10 @@ import pandas as pd
 import pytest
 
 from .conftest import ROOT, run_cli
-from .test_recone import FAST_SAMPLES, SMALL_SFT
-from .test_reczero import SMALL
 
 pytestmark = pytest.mark.slow
 WORLD = 2
-GRPO = [*SMALL, "trainer.args.max_steps=6", "logger=none"]
+GRPO = ["debug=smoke", "trainer.args.max_steps=6"]  # recexp/conf/debug/smoke.yaml, 6 GRPO steps
 RUN_FILES = ("metrics.json", "resolved_config.yaml", "predictions.parquet")
 
 
@@ -83,7 +81,7 @@ def test_recone_on_two_ranks_asks_the_teacher_once_per_request(tmp_path):
 
     run_dir = tmp_path / "recone"
     with FakeServer(_counting_teacher) as server:
-        metrics = _ok(torchrun(run_dir, *GRPO, *FAST_SAMPLES, "paradigm=recone", "teacher=vllm",
+        metrics = _ok(torchrun(run_dir, *GRPO, "paradigm=recone", "teacher=vllm",
                                f"teacher.base_url={server.url}", "teacher.model=fake-counting"), run_dir)
     assert metrics["status"] == "ok" and metrics["grpo/steps"] == 6 and metrics["world_size"] == WORLD
     assert metrics["recone/teacher_cached"] == metrics["recone/teacher_errors"] == 0
@@ -93,7 +91,7 @@ def test_recone_on_two_ranks_asks_the_teacher_once_per_request(tmp_path):
 
 
 def test_sft_on_two_ranks_runs_half_the_steps_of_one_process(tmp_path):
-    sft = [*SMALL_SFT, *FAST_SAMPLES, "paradigm=sft_rating", "sft.args.per_device_train_batch_size=4"]
+    sft = ["debug=smoke", "paradigm=sft_rating", "sft.args.per_device_train_batch_size=4"]
     one = run_cli(f"hydra.run.dir={tmp_path / 'one'}", *sft)
     single = _ok(one, tmp_path / "one")
     double = _ok(torchrun(tmp_path / "two", *sft), tmp_path / "two")
@@ -105,7 +103,7 @@ def test_sft_on_two_ranks_runs_half_the_steps_of_one_process(tmp_path):
 
 def test_a_run_killed_on_one_rank_resumes_to_the_same_step_count(tmp_path):
     run_dir = tmp_path / "killed"
-    overrides = [*GRPO, "trainer.valid_eval_steps=0"]
+    overrides = [*GRPO, "trainer.args.save_steps=2", "trainer.valid_eval_steps=0"]  # checkpoint-4: the second
     proc = subprocess.Popen(_torchrun_command(run_dir, *overrides), cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:

@@ -10,22 +10,16 @@ import pandas as pd
 import pytest
 
 from .conftest import run_cli
-from .test_reczero import SMALL, SMALL_TINY
 from .test_run import REQUIRED_METRICS
 
-FAST_SAMPLES = ["paradigm.samples.n_samples=40", "sft.args.num_train_epochs=1", "logger=none"]
 LLM_METRICS = REQUIRED_METRICS | {"base/test/mae_fallback", "samples/examples", "samples/interactions",
                                   "sft/steps", "sft/train_loss", "model", "test/pred_hist/1"}
 
 
-SMALL_SFT = SMALL_TINY + ["dataset.synthetic.n_users=80", "dataset.synthetic.n_items=60",
-                          "model.max_prompt_tokens=256", "eval.max_new_tokens=64"]
-
 
 def _run(run_dir: Path, *overrides: str) -> dict:
-    """A small run; GRPO settings only for the paradigms that have a GRPO stage."""
-    small = SMALL if "paradigm=recone" in overrides else SMALL_SFT
-    proc = run_cli(f"hydra.run.dir={run_dir}", *small, *FAST_SAMPLES, *overrides)
+    """A smoke run (recexp/conf/debug/smoke.yaml: GRPO sizes only for the paradigms with a GRPO stage)."""
+    proc = run_cli(f"hydra.run.dir={run_dir}", "debug=smoke", *overrides)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads((run_dir / "metrics.json").read_text())
 
@@ -38,7 +32,7 @@ def _run(run_dir: Path, *overrides: str) -> dict:
     ("sft_rating", ["rating_only/examples"]),
 ])
 def test_paradigm_runs_and_writes_the_shared_metrics(tmp_path, paradigm, counts):
-    metrics = _run(tmp_path / paradigm, f"paradigm={paradigm}")
+    metrics = _run(tmp_path / paradigm, f"paradigm={paradigm}", "paradigm.samples.n_samples=40")  # counted below
     assert metrics["status"] == "ok" and metrics["paradigm"] == paradigm
     assert LLM_METRICS | set(counts) <= set(metrics)
     samples = pd.read_parquet(tmp_path / paradigm / "samples.parquet")
@@ -63,7 +57,7 @@ def test_recone_reuses_samples_from_an_earlier_run(tmp_path):
     assert "recone/teacher_calls" not in second and first["recone/teacher_calls"] > 0
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "first" / "samples.parquet"),
                                   pd.read_parquet(tmp_path / "second" / "samples.parquet"))
-    other = run_cli(f"hydra.run.dir={tmp_path / 'other'}", *SMALL_SFT, *FAST_SAMPLES, "paradigm=distill_exp3rt",
+    other = run_cli(f"hydra.run.dir={tmp_path / 'other'}", "debug=smoke", "paradigm=distill_exp3rt",
                     f"paradigm.samples.samples_path={tmp_path / 'first'}")
     assert other.returncode != 0 and "holds samples.method=recone examples; this paradigm uses samples.method=exp3rt" in other.stderr
 

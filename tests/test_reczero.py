@@ -17,18 +17,8 @@ import pytest
 
 from .conftest import ROOT, run_cli
 
-SMALL_TINY = [
-    "model.tiny.hidden_size=64", "model.tiny.intermediate_size=128", "model.tiny.layers=2",
-    "model.tiny.warmup_samples=300", "model.tiny.warmup_steps=40", "model.tiny.vocab_size=1024",
-]
-SMALL_RUN = [
-    "dataset.synthetic.n_users=80", "dataset.synthetic.n_items=60",
-    "model.max_prompt_tokens=256", "trainer.args.max_steps=4", "trainer.args.per_device_train_batch_size=8",
-    "trainer.args.num_generations=4", "trainer.args.max_completion_length=96", "trainer.args.save_steps=2",
-    "trainer.args.logging_steps=1", "trainer.max_train_prompts=64", "trainer.valid_eval_steps=2",
-    "trainer.valid_eval_samples=16", "eval.max_new_tokens=64",
-]
-SMALL = SMALL_TINY + SMALL_RUN
+SMALL = ["debug=smoke"]  # recexp/conf/debug/smoke.yaml: a smaller tiny model, small data, 4 GRPO steps
+STEPS = ["trainer.args.max_steps=4", "trainer.args.save_steps=2"]  # the step and checkpoint counts asserted
 
 
 def _metrics(run_dir: Path) -> dict:
@@ -43,7 +33,7 @@ def _run_ok(run_dir: Path, *overrides: str) -> dict:
 
 def test_reczero_runs_and_reports_base_and_trained_figures(tmp_path):
     run_dir = tmp_path / "run"
-    metrics = _run_ok(run_dir, "logger=wandb")
+    metrics = _run_ok(run_dir, *STEPS, "logger=wandb")
     for key in ("base/test/mae", "base/test/coverage", "test/mae", "test/rmse", "test/coverage",
                 "test/mae_fallback", "valid/mae", "test/pred_hist/4", "grpo/steps", "prompts/train_shortened"):
         assert key in metrics, key
@@ -62,7 +52,7 @@ def test_reczero_runs_and_reports_base_and_trained_figures(tmp_path):
 
 
 def test_completion_budget_shorter_than_the_template_answers_fails_in_one_line(tmp_path):
-    proc = run_cli(f"hydra.run.dir={tmp_path / 'run'}", "logger=none", *SMALL, "trainer.args.max_completion_length=12")
+    proc = run_cli(f"hydra.run.dir={tmp_path / 'run'}", *SMALL, "trainer.args.max_completion_length=12")
     assert proc.returncode == 2, proc.stderr[-2000:]
     line = proc.stderr.strip().splitlines()[-1]
     assert line.startswith("config error: trainer.args.max_completion_length=12 is shorter than the think_before_rec")
@@ -70,7 +60,7 @@ def test_completion_budget_shorter_than_the_template_answers_fails_in_one_line(t
 
 def test_tiny_model_tags_are_ordinary_tokens_and_survive_decoding(tmp_path):
     run_dir = tmp_path / "zs"
-    _run_ok(run_dir, "paradigm=zero_shot", "logger=none")
+    _run_ok(run_dir, "paradigm=zero_shot")
     from transformers import AutoTokenizer
 
     model_dir = next((Path(os.environ["RECEXP_CACHE_DIR"]) / "models").glob("tiny-*"))
@@ -85,11 +75,12 @@ def test_tiny_model_tags_are_ordinary_tokens_and_survive_decoding(tmp_path):
 
 def test_pretrained_loading_path_on_a_local_directory(tmp_path):
     """model=qwen2_5_0_5b_instruct with model.path pointing at a saved (tiny) model directory."""
-    _run_ok(tmp_path / "first", "paradigm=zero_shot", "logger=none")
+    _run_ok(tmp_path / "first", "paradigm=zero_shot")
     model_dir = next((Path(os.environ["RECEXP_CACHE_DIR"]) / "models").glob("tiny-*"))
-    proc = run_cli(f"hydra.run.dir={tmp_path / 'local'}", *SMALL_RUN, "paradigm=zero_shot", "logger=none",
+    # debug=smoke shortens prompts and answers for model=tiny only: the pretrained choice states them
+    proc = run_cli(f"hydra.run.dir={tmp_path / 'local'}", *SMALL, "paradigm=zero_shot",
                    "model=qwen2_5_0_5b_instruct", f"model.path={model_dir}", "model.dtype=float32",
-                   "model.attn_implementation=null")
+                   "model.attn_implementation=null", "model.max_prompt_tokens=256", "eval.max_new_tokens=64")
     assert proc.returncode == 0, proc.stderr[-4000:]
     metrics = _metrics(tmp_path / "local")
     assert metrics["model"] == "qwen2_5_0_5b_instruct" and "test/mae" in metrics
@@ -103,14 +94,14 @@ def test_tiny_overrides_on_a_pretrained_model_fail_in_one_line(tmp_path):
 
 
 def test_lora_grpo_runs(tmp_path):
-    metrics = _run_ok(tmp_path / "lora", "logger=none", "model.lora.enabled=true", "model.lora.r=4",
+    metrics = _run_ok(tmp_path / "lora", "trainer.args.max_steps=4", "model.lora.enabled=true", "model.lora.r=4",
                       "trainer.valid_eval_steps=0")
     assert metrics["grpo/steps"] == 4
 
 
 def test_killed_run_resumes_from_last_checkpoint(tmp_path):
     run_dir = tmp_path / "run"
-    overrides = [*SMALL, "logger=none", "trainer.args.max_steps=8", "trainer.valid_eval_steps=0"]
+    overrides = [*SMALL, "trainer.args.max_steps=8", "trainer.args.save_steps=2", "trainer.valid_eval_steps=0"]
     proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), f"hydra.run.dir={run_dir}", *overrides],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 600
@@ -140,8 +131,8 @@ def test_resume_skips_a_checkpoint_whose_save_was_killed(tmp_path):
 
 def test_resume_refuses_a_finished_run(tmp_path):
     run_dir = tmp_path / "done"
-    _run_ok(run_dir, "paradigm=zero_shot", "logger=none")
-    proc = run_cli(f"hydra.run.dir={run_dir}", *SMALL, "paradigm=zero_shot", "logger=none", "resume=true")
+    _run_ok(run_dir, "paradigm=zero_shot")
+    proc = run_cli(f"hydra.run.dir={run_dir}", *SMALL, "paradigm=zero_shot", "resume=true")
     assert proc.returncode == 2 and "already finished" in proc.stderr
 
 

@@ -19,7 +19,7 @@ from recexp.paradigms.state import RunState
 
 from .conftest import run_cli
 
-SMALL_DATA = ["dataset.synthetic.n_users=80", "dataset.synthetic.n_items=60"]
+SMALL_DATA = ["debug=smoke"]  # recexp/conf/debug/smoke.yaml: 80 users x 60 items
 
 
 def _state(tmp_path: Path, *overrides: str) -> RunState:
@@ -67,7 +67,7 @@ def test_samples_without_provenance_are_refused_too(tmp_path):
 def test_the_cli_refuses_in_one_line_before_any_model_is_built(tmp_path):
     made = _samples(tmp_path / "made" / "samples.parquet", _state(tmp_path, "dataset.k_core=5"))
     run_dir = tmp_path / "run"
-    proc = run_cli(f"hydra.run.dir={run_dir}", "paradigm=recone", "logger=none", "dataset.k_core=3", *SMALL_DATA,
+    proc = run_cli(f"hydra.run.dir={run_dir}", "paradigm=recone", "dataset.k_core=3", *SMALL_DATA,
                    f"paradigm.samples.samples_path={made}", timeout=120)
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr[-2000:]

@@ -8,14 +8,14 @@ from pathlib import Path
 import yaml
 
 from ..conftest import run_cli
-from ..test_reczero import SMALL_RUN, SMALL_TINY
 from .helpers import best_trial, metrics, study, sweep_args
 
-# the test_reczero sizes, a shorter warm-up (the format is not needed: the objective is
-# valid/mae_median_fallback), shorter answers, no base evaluation
-FAST = SMALL_TINY + SMALL_RUN + [
-    "model.tiny.warmup_steps=8", "model.tiny.warmup_samples=100", "dataset.synthetic.n_users=40",
-    "dataset.synthetic.n_items=40", "trainer.args.max_completion_length=96", "eval.max_new_tokens=32",
+# debug=smoke (recexp/conf/debug/smoke.yaml) with its valid check every 2 steps (the reports asserted
+# below), a shorter warm-up (the format is not needed: the objective is valid/mae_median_fallback),
+# less data, shorter answers, no base evaluation
+FAST = [
+    "debug=smoke", "trainer.valid_eval_steps=2", "model.tiny.warmup_steps=8", "model.tiny.warmup_samples=100",
+    "dataset.synthetic.n_users=40", "dataset.synthetic.n_items=40", "eval.max_new_tokens=32",
     "trainer.max_train_prompts=32", "trainer.valid_eval_samples=8", "paradigm.stages=[load_model,grpo,evaluate]",
     "trainer.args.num_generations=choice(2,4)",  # the preset's choice list includes 16 > the batch of 8
 ]
