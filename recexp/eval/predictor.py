@@ -22,6 +22,14 @@ class Predictor(Protocol):
         ...
 
 
+class PromptPredictor(Predictor, Protocol):
+    """An LLM predictor with one prompt per interaction (not a chain of roles): what GRPO trains on."""
+
+    def prompts(self, rows: np.ndarray) -> tuple[list[str], list[bool]]:
+        """The templated prompt of each row, and whether it was shortened to fit the budget."""
+        ...
+
+
 class RatingModel(Protocol):
     def predict(self, table: pa.Table) -> np.ndarray:
         """A float rating per row of ``table`` (NaN: nothing to say)."""

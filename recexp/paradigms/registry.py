@@ -38,7 +38,8 @@ STAGES: dict[str, Stage] = {
                              needs={"model": "fits the prompts to the student's tokenizer"}, gives=("samples",),
                              check="recexp.paradigms.samples_check:check_teacher_samples",
                              precheck="recexp.paradigms.samples_provenance:precheck_samples"),
-    "sft": Stage("recexp.paradigms.sft:sft", needs={"model": "trains the model", "samples": "trains on teacher samples"},
+    "sft": Stage("recexp.paradigms.sft:sft",
+                 needs={"model": "trains the model", "samples": "trains on teacher samples"},
                  gives=("model", "predictor"), check="recexp.paradigms.sft:check_sft"),
 }
 

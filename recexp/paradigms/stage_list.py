@@ -36,7 +36,8 @@ def _check_needs(stages: list[str]) -> None:
         stage = STAGES[name]
         for need, why in stage.needs.items():
             if need not in given:
-                raise ConfigError(f"paradigm.stages: stage {name} {why}; list {' or '.join(_givers(need))} before {name}")
+                givers = " or ".join(_givers(need))
+                raise ConfigError(f"paradigm.stages: stage {name} {why}; list {givers} before {name}")
         given.update(stage.gives)
 
 
