@@ -20,7 +20,7 @@ from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401
 from recexp.data.pipeline import load_dataset
 from recexp.eval.generation import generate_batched, generate_one_by_one
-from recexp.paradigms.llm import load_model
+from recexp.paradigms.load_model import load_model
 from recexp.paradigms.state import RunState
 from recexp.rewards import parse_rating
 

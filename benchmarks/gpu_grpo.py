@@ -53,7 +53,7 @@ def build_model(out: Path, shape: dict) -> None:
     from recexp.data.pipeline import load_dataset
     from recexp.models.tiny import _corpus, build_model as qwen2, build_tokenizer
     from recexp.models.warmup import warmup_examples
-    from recexp.paradigms.llm import prompt_settings
+    from recexp.prompts.settings import prompt_settings
     from recexp.prompts.templates import TEMPLATES, get_template
 
     cfg = compose([])
@@ -89,7 +89,7 @@ def plain(model_dir: str, out_dir: str, overrides: list[str]) -> None:
 
     from recexp.data.pipeline import load_dataset
     from recexp.eval.generation import LLMPredictor
-    from recexp.paradigms.llm import prompt_settings, template_of
+    from recexp.prompts.settings import prompt_settings, template_of
     from recexp.rewards import build_reward_funcs
 
     import numpy as np

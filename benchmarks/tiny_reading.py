@@ -31,7 +31,7 @@ import recexp.config  # noqa: F401
 from recexp.data.context import ContextBuilder
 from recexp.data.pipeline import load_dataset
 from recexp.eval.generation import generate_batched
-from recexp.paradigms.llm import prompt_settings
+from recexp.prompts.settings import prompt_settings
 from recexp.prompts.facts import estimate_rating, fact_sheet
 from recexp.prompts.render import build_messages, render_prompt_text, shown_context
 

@@ -11,7 +11,7 @@ import dataclasses
 import typing
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Dict, List, Optional
+from typing import Any, ClassVar, Dict, List, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
@@ -139,12 +139,6 @@ class TemplateName(Enum):
     free_think = "free_think"
 
 
-class TrainerKind(Enum):
-    none = "none"
-    grpo = "grpo"  # trl.GRPOConfig
-    sft = "sft"  # trl.SFTConfig
-
-
 @dataclass
 class LoraConfig:
     enabled: bool = False
@@ -208,13 +202,35 @@ class RewardConfig:
 
 
 @dataclass
-class TrainerConfig:
+class GRPOTrainerConfig:
+    """The RL trainer, the ``trainer`` slot (stage grpo): trainer=grpo, or trainer=none."""
+
+    # what a composition error says when this option is chosen for another slot (recexp.errors)
+    MISPLACED: ClassVar[str] = ("the GRPO trainer goes in the trainer slot: trainer=grpo "
+                                "(tune it with trainer.args.KEY=...)")
     name: str = "none"
-    kind: TrainerKind = TrainerKind.none
-    args: Dict[str, Any] = field(default_factory=dict)  # keyword arguments of trl.GRPOConfig / trl.SFTConfig
+    kind: str = "none"  # which trainer fills the slot (none: empty), recorded in saved configs
+    args: Dict[str, Any] = field(default_factory=dict)  # keyword arguments of trl.GRPOConfig
     max_train_prompts: Optional[int] = None  # random subset of the train split turned into prompts (None: all)
     valid_eval_steps: int = 0  # greedy valid MAE every N training steps (0: off); the best step is kept
     valid_eval_samples: int = 200
+
+
+@dataclass
+class SFTTrainerConfig:
+    """The SFT trainer, the ``sft`` slot (stage sft): trainer@sft=sft, or trainer@sft=none. Not a
+    subclass of GRPOTrainerConfig (nor it of this), so an option typed for one slot fails to compose
+    in the other. The last three keys mirror the GRPO slot's, so saved configs keep their keys; the
+    sft stage reads none of them."""
+
+    MISPLACED: ClassVar[str] = ("the SFT trainer goes in the sft slot: trainer@sft=sft "
+                                "(tune it with sft.args.KEY=...)")
+    name: str = "none"
+    kind: str = "none"  # which trainer fills the slot (none: empty), recorded in saved configs
+    args: Dict[str, Any] = field(default_factory=dict)  # keyword arguments of trl.SFTConfig
+    max_train_prompts: Optional[int] = None  # unused by the sft stage
+    valid_eval_steps: int = 0  # unused by the sft stage
+    valid_eval_samples: int = 200  # unused by the sft stage
 
 
 class EvalBackend(Enum):
@@ -345,8 +361,8 @@ class RunConfig:
     prompt: PromptConfig = MISSING
     reward: RewardConfig = MISSING
     paradigm: ParadigmConfig = MISSING
-    trainer: TrainerConfig = MISSING  # the RL trainer (stage grpo)
-    sft: TrainerConfig = MISSING  # the SFT trainer (stage sft); selected with trainer@sft=sft
+    trainer: GRPOTrainerConfig = MISSING  # the RL trainer (stage grpo)
+    sft: SFTTrainerConfig = MISSING  # the SFT trainer (stage sft); selected with trainer@sft=sft
     teacher: TeacherConfig = MISSING
     logger: LoggerConfig = MISSING
     eval: EvalConfig = field(default_factory=EvalConfig)
@@ -364,9 +380,18 @@ def field_schema(schema: type, key: str) -> type | None:
     return candidate if dataclasses.is_dataclass(candidate) else None
 
 
+# group option schemas: a yaml of conf/trainer/ names its schema in its defaults
+# (``- /trainer_schema/grpo@_here_``), so it composes only into a slot of that type
+TRAINER_SCHEMAS = {"grpo": GRPOTrainerConfig, "sft": SFTTrainerConfig}
+
+
 def register_configs() -> None:
-    """Register the top-level schema (``conf/config.yaml`` lists it first in its defaults)."""
-    ConfigStore.instance().store(name="recexp_schema", node=RunConfig)
+    """Register the top-level schema (``conf/config.yaml`` lists it first in its defaults) and the
+    trainer options' schemas."""
+    store = ConfigStore.instance()
+    store.store(name="recexp_schema", node=RunConfig)
+    for name, schema in TRAINER_SCHEMAS.items():
+        store.store(group="trainer_schema", name=name, node=schema)
 
 
 register_configs()

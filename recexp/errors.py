@@ -79,6 +79,9 @@ def _describe_unparsable(exc: OverrideParseException) -> str:
 def _describe_omegaconf(exc: OmegaConfBaseException) -> str:
     key = getattr(exc, "full_key", None) or "?"
     message = _first_line(getattr(exc, "msg", None) or str(exc))
+    misplaced = _describe_misplaced_option(message)
+    if misplaced is not None:
+        return misplaced
     if isinstance(exc, (ConfigKeyError, ConfigAttributeError)):
         parent, _, name = key.rpartition(".")
         allowed = schema_keys(parent)
@@ -87,6 +90,25 @@ def _describe_omegaconf(exc: OmegaConfBaseException) -> str:
         if "not in struct" in message:
             return _describe_new_key(key, name, _sibling_keys(exc, parent))
     return f"{key}: {message}"
+
+
+def _describe_misplaced_option(message: str) -> str | None:
+    """A group option typed for one slot chosen for another (``trainer=sft``): OmegaConf's
+    "Invalid type assigned: A is not a subclass of B" becomes "<B's slot>: <A.MISPLACED>"."""
+    match = re.search(r"Invalid type assigned: (\w+) is not a subclass of (\w+)", message)
+    if match is None:
+        return None
+    from recexp.config import RunConfig, field_schema
+
+    slots = {}  # schema class name -> (top-level key, schema)
+    for key in (f.name for f in dataclasses.fields(RunConfig)):
+        schema = field_schema(RunConfig, key)
+        if schema is not None:
+            slots[schema.__name__] = (key, schema)
+    chosen, slot = slots.get(match.group(1)), slots.get(match.group(2))
+    if chosen is None or slot is None or not hasattr(chosen[1], "MISPLACED"):
+        return None
+    return f"{slot[0]}: {chosen[1].MISPLACED}"
 
 
 def _describe_new_key(key: str, name: str, siblings: list[str]) -> str:

@@ -1,5 +1,7 @@
 """Checks on a composed config that the schemas alone cannot express. Imports nothing heavy,
-so a bad config fails in well under a second, before torch or TRL is loaded."""
+so a bad config fails in well under a second, before torch or TRL is loaded. What a stage needs is
+checked by the stage's own check (``recexp.paradigms.registry``), called from here; the checks
+here belong to no stage (schema keys, dataset, split files, evaluation)."""
 
 from __future__ import annotations
 
@@ -7,13 +9,12 @@ import dataclasses
 
 from omegaconf import DictConfig, OmegaConf
 
-from recexp.config import RunConfig, TemplateName, field_schema
+from recexp.config import RunConfig, field_schema
 from recexp.data.scale import DEFAULT_SCALE
 from recexp.data.sufficiency import TRAINING_STAGES  # they read the train and valid splits
 from recexp.errors import ConfigError, close_matches
-from recexp.paradigms.registry import STAGES
+from recexp.paradigms.stage_list import check_stage_list, uses_model
 
-LLM_STAGES = {"load_model", "evaluate_base", "grpo", "teacher_samples", "sft"}
 UNTIMED_FORMATS = {"exp3rt"}  # readers whose files have no timestamps: they split only as given
 CHAIN_METHODS = {"exp3rt", "reason4rec"}
 
@@ -21,7 +22,7 @@ CHAIN_METHODS = {"exp3rt", "reason4rec"}
 def validate(cfg: DictConfig) -> None:
     """Raise ConfigError (one line, naming the key) for a config that cannot run."""
     _check_schema(cfg)
-    _check_stages(cfg)
+    check_stage_list(cfg)  # each stage's own check (recexp.paradigms.registry)
     _check_dataset(cfg.dataset)
     _check_split_files(cfg)
     _check_eval(cfg)
@@ -43,27 +44,6 @@ def _check_keys(node: DictConfig, schema: type, path: str) -> None:
         child_schema = field_schema(schema, key)
         if child_schema is not None and isinstance(node[key], DictConfig):
             _check_keys(node[key], child_schema, f"{full_key}.")
-
-
-def _check_stages(cfg: DictConfig) -> None:
-    stages = list(cfg.paradigm.stages)
-    if not stages:
-        raise ConfigError("paradigm.stages: empty; a paradigm lists at least one stage")
-    for i, name in enumerate(stages):
-        if name not in STAGES:
-            raise ConfigError(f"paradigm.stages[{i}]: unknown stage '{name}'; allowed: {', '.join(sorted(STAGES))}")
-    if "fit_cf" in stages and cfg.paradigm.cf is None:
-        raise ConfigError(f"paradigm.cf: required by stage fit_cf (paradigm={cfg.paradigm.name})")
-    if LLM_STAGES & set(stages):
-        _check_llm(cfg)
-    if cfg.trainer.kind.value == "sft":
-        raise ConfigError("trainer: the SFT trainer goes in the sft slot: trainer@sft=sft (tune it with sft.args.KEY=...)")
-    if "grpo" in stages:
-        _check_grpo(cfg)
-    if "teacher_samples" in stages:
-        _check_samples(cfg)
-    if "sft" in stages:
-        _check_sft(cfg, stages)
 
 
 def _check_samples(cfg: DictConfig) -> None:
@@ -104,66 +84,11 @@ def _check_api_key_set(teacher: DictConfig) -> None:
                           f"export {name}=... (or teacher.api_key_env=null for a server without a key)")
 
 
-def _check_sft(cfg: DictConfig, stages: list) -> None:
-    from recexp.trainers.args import check_trainer_args
-
-    if cfg.sft.kind.value != "sft":
-        raise ConfigError(f"sft: stage sft needs the SFT slot filled (trainer@sft=sft), got sft={cfg.sft.name}")
-    if "teacher_samples" not in stages[:stages.index("sft")]:
-        raise ConfigError("paradigm.stages: stage sft trains on teacher samples; list teacher_samples before sft")
-    check_trainer_args("sft", OmegaConf.to_container(cfg.sft.args, resolve=True), prefix="sft.args")
-
-
-def _check_llm(cfg: DictConfig) -> None:
-    if cfg.model.source.value == "none":
-        raise ConfigError(f"model: paradigm={cfg.paradigm.name} needs an LLM; choose model=tiny or a pretrained model")
-    if cfg.model.source.value == "tiny" and cfg.model.tiny is None:
-        raise ConfigError("model.tiny: required when model.source=tiny")
-    if cfg.model.source.value == "tiny":
-        _check_warmup_templates(dict(cfg.model.tiny.warmup_templates))
-    if cfg.model.source.value == "pretrained" and not (cfg.model.path or cfg.model.hub_id):
-        raise ConfigError("model.path: set model.path=/local/copy or model.hub_id=org/name")
-    if cfg.prompt.template is None:
-        raise ConfigError(f"prompt: paradigm={cfg.paradigm.name} needs a template; choose prompt=think_before_rec, direct or free_think")
-
-
-def _check_warmup_templates(weights: dict) -> None:
-    templates = sorted(t.value for t in TemplateName)  # the schema's names (recexp.prompts.templates pulls in pandas)
-    for name, count in weights.items():
-        if name not in templates:
-            raise ConfigError(f"model.tiny.warmup_templates.{name}: unknown template; known: {', '.join(templates)}")
-        if count < 0:
-            raise ConfigError(f"model.tiny.warmup_templates.{name}: a count of examples per cycle, >= 0; got {count}")
-    if not any(weights.values()):
-        raise ConfigError("model.tiny.warmup_templates: at least one template needs a positive count")
-
-
-def _check_grpo(cfg: DictConfig) -> None:
-    from recexp.rewards import REWARDS
-    from recexp.trainers.args import check_grpo_batching, check_trainer_args
-
-    if cfg.trainer.kind.value != "grpo":
-        raise ConfigError(f"trainer: stage grpo needs trainer=grpo, got trainer={cfg.trainer.name}")
-    weights = dict(cfg.reward.weights)
-    if not weights:
-        raise ConfigError("reward.weights: stage grpo needs at least one reward, e.g. reward=reczero")
-    for name in weights:
-        if name not in REWARDS:
-            raise ConfigError(f"reward.weights.{name}: unknown reward; known: {', '.join(sorted(REWARDS))}")
-    args = OmegaConf.to_container(cfg.trainer.args, resolve=True)
-    check_trainer_args("grpo", args)
-    check_grpo_batching(args)
-    if args.get("use_vllm"):
-        from recexp.vllm_support import require_vllm
-
-        require_vllm("trainer.args.use_vllm=true")
-
-
 def _check_eval(cfg: DictConfig) -> None:
     ev = cfg.eval
     if ev.max_samples is not None and ev.max_samples < 1:
         raise ConfigError(f"eval.max_samples: a number of cases >= 1, or null for all; got {ev.max_samples}")
-    if ev.backend.value == "vllm" and LLM_STAGES & set(cfg.paradigm.stages):
+    if ev.backend.value == "vllm" and uses_model(list(cfg.paradigm.stages)):
         from recexp.vllm_support import require_vllm
 
         require_vllm("eval.backend=vllm")

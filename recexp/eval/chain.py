@@ -23,9 +23,6 @@ class ChainPredictor:
         self.prompt_cfg, self.batch_size, self.max_new_tokens = prompt_cfg, batch_size, max_new_tokens
         self.contexts = ContextBuilder(data.processed, snippet_chars=prompt_cfg["snippet_chars"])
 
-    def prompts(self, rows: np.ndarray) -> tuple[list[str], list[bool]]:
-        raise NotImplementedError("a chain of roles has no single prompt per interaction (no GRPO on chains)")
-
     def predict(self, table: Any, desc: str = "evaluate") -> pd.DataFrame:
         from recexp.eval.generation import generate
         from recexp.prompts.render import render_prompt_text

@@ -12,6 +12,7 @@ import pandas as pd
 from recexp.data.columns import ITEM, RATING, ROW, USER, USER_PRIOR_MEAN
 from recexp.eval.lengths import completion_lengths
 from recexp.eval.metrics import COLLAPSE_SHARE, rating_metrics, top_rating
+from recexp.eval.predictor import Predictor, RatingsPredictor
 from recexp.eval.subset import eval_subset
 from recexp.paradigms.state import RunState
 from recexp.distributed import is_main_process
@@ -57,7 +58,7 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
                  metrics["mae"], metrics["rmse"], metrics["coverage"], metrics["pearson"], metrics["pred_top_share"])
         warn_if_collapsed(f"{prefix}{split}", frame["pred"], median)
         frames.append(frame)
-    if predictor is not state.predictor:  # a vLLM engine: give its GPU memory back
+    if _through_vllm(state):  # give the engine's GPU memory back
         predictor.generate_fn.close()
     state.metrics["eval/fallback"] = FALLBACK
     state.metrics["eval/median_fallback"] = median
@@ -73,13 +74,20 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
     return state
 
 
-def eval_predictor(state: RunState):
-    """The state's predictor, generating through vLLM when ``eval.backend=vllm`` (LLM paradigms)."""
-    if state.model is None or state.cfg.eval.backend.value == "hf":
+def eval_predictor(state: RunState) -> Predictor:
+    """The state's predictor as evaluate calls it: a classic paradigm's rating model (no LLM loaded)
+    through RatingsPredictor; an LLM's, generating through vLLM when ``eval.backend=vllm``."""
+    if state.model is None:
+        return RatingsPredictor(state.predictor)
+    if not _through_vllm(state):
         return state.predictor
     from recexp.eval.vllm_backend import vllm_predictor
 
     return vllm_predictor(state)
+
+
+def _through_vllm(state: RunState) -> bool:
+    return state.model is not None and state.cfg.eval.backend.value == "vllm"
 
 
 def warn_if_collapsed(name: str, pred, median: float) -> None:
@@ -111,7 +119,7 @@ def fallback_ratings(table, global_mean: float) -> np.ndarray:
     return np.where(np.isnan(prior), global_mean, prior)
 
 
-def _predict(predictor, table, split: str, global_mean: float) -> pd.DataFrame:
+def _predict(predictor: Predictor, table, split: str, global_mean: float) -> pd.DataFrame:
     frame = pd.DataFrame({
         "split": split,
         "row": table.column(ROW).to_numpy(),
@@ -121,7 +129,4 @@ def _predict(predictor, table, split: str, global_mean: float) -> pd.DataFrame:
         "fallback": fallback_ratings(table, global_mean),
     })
     predicted = predict_shared(predictor, table)  # with several processes each rank predicts a share
-    if isinstance(predicted, pd.DataFrame):  # LLM predictors add completion text and flags
-        return pd.concat([frame, predicted.reset_index(drop=True)], axis=1)
-    frame["pred"] = np.asarray(predicted, dtype=np.float64)
-    return frame
+    return pd.concat([frame, predicted.reset_index(drop=True)], axis=1)

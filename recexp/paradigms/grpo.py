@@ -2,7 +2,8 @@
 
 Checkpoints go to ``<run_dir>/checkpoints`` every ``trainer.args.save_steps``; with ``resume=true``
 training continues from the last one. With ``trainer.valid_eval_steps`` > 0 the model is
-evaluated greedily on a valid subset during training and the best step is the one kept."""
+evaluated greedily on a valid subset during training and the best step is the one kept. The
+module's imports are light: its config check (``check_grpo``) runs while a config is validated."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ import logging
 import time
 from pathlib import Path
 
-import numpy as np
+from omegaconf import DictConfig, OmegaConf
 
 from recexp.jsonio import write_json
 from recexp import distributed
 from recexp.distributed import is_main_process
-from recexp.paradigms.llm import set_predictor, template_of
+from recexp.errors import ConfigError
+from recexp.paradigms.load_model import set_predictor
 from recexp.paradigms.state import RunState
 from recexp.paradigms.training import training_args
-from recexp.eval.metrics import SELECTION_KEY
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ def grpo(state: RunState) -> RunState:
     from trl import GRPOConfig, GRPOTrainer
 
     from recexp.models.loading import lora_config
+    from recexp.prompts.settings import template_of
     from recexp.rewards import build_reward_funcs
     from recexp.trainers.log_scalars import LogScalarsCallback, quiet_progress
     from recexp.trainers.signal import SignalMonitor, check_completion_budget
@@ -74,6 +76,8 @@ def last_complete_checkpoint(directory: Path) -> str | None:
 def prompt_dataset(state: RunState, split: str, limit: int | None):
     """The split's (or a seeded subset of ``limit``) prompts, templated lazily, with the true
     ``rating`` column (the reward functions read it); and their counter."""
+    import numpy as np
+
     from recexp.paradigms.prompt_data import lazy_prompt_dataset
 
     table = state.data.split(split)
@@ -87,6 +91,8 @@ def prompt_dataset(state: RunState, split: str, limit: int | None):
 
 def valid_callback(state: RunState):
     """The valid-eval callback, or None when ``trainer.valid_eval_steps`` is 0."""
+    import numpy as np
+
     from recexp.eval.metrics import rating_metrics
     from recexp.eval.shared import predict_shared
     from recexp.paradigms.evaluate import fallback_ratings, train_mean, train_median
@@ -114,6 +120,8 @@ def valid_callback(state: RunState):
 
 
 def _train_metrics(trainer, started: float, callback) -> dict:
+    from recexp.eval.metrics import SELECTION_KEY
+
     history = trainer.state.log_history
     if is_main_process():
         write_json(Path(trainer.args.output_dir).parent / "train_log.json", history, indent=1)
@@ -162,3 +170,27 @@ def _load_weights(model, directory: Path):
 
         return PeftModel.from_pretrained(model.get_base_model(), directory)
     return AutoModelForCausalLM.from_pretrained(directory, dtype=model.dtype).to(model.device)
+
+
+# checks
+
+
+def check_grpo(cfg: DictConfig) -> None:
+    from recexp.rewards import REWARDS
+    from recexp.trainers.args import check_grpo_batching, check_trainer_args
+
+    if cfg.trainer.kind != "grpo":
+        raise ConfigError(f"trainer: stage grpo needs trainer=grpo, got trainer={cfg.trainer.name}")
+    weights = dict(cfg.reward.weights)
+    if not weights:
+        raise ConfigError("reward.weights: stage grpo needs at least one reward, e.g. reward=reczero")
+    for name in weights:
+        if name not in REWARDS:
+            raise ConfigError(f"reward.weights.{name}: unknown reward; known: {', '.join(sorted(REWARDS))}")
+    args = OmegaConf.to_container(cfg.trainer.args, resolve=True)
+    check_trainer_args("grpo", args)
+    check_grpo_batching(args)
+    if args.get("use_vllm"):
+        from recexp.vllm_support import require_vllm
+
+        require_vllm("trainer.args.use_vllm=true")

@@ -7,9 +7,12 @@ distinct prompts TRL asked for, and those shortened to fit ``prompt.max_tokens``
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from recexp.eval.predictor import PromptPredictor
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,8 @@ class PromptCounter:
         return {f"prompts/{split}_built": len(self.built), f"prompts/{split}_shortened": len(self.shortened)}
 
 
-def lazy_prompt_dataset(predictor: Any, rows: np.ndarray, ratings: np.ndarray) -> tuple[Any, PromptCounter]:
+def lazy_prompt_dataset(predictor: PromptPredictor, rows: np.ndarray,
+                        ratings: np.ndarray) -> tuple[Any, PromptCounter]:
     """A ``datasets.Dataset`` of ``row``/``rating`` whose items carry their templated ``prompt``."""
     from datasets import Dataset
 

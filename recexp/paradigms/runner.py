@@ -6,26 +6,24 @@ import logging
 import time
 from typing import Callable
 
-from recexp.paradigms.registry import get_stage
-from recexp.paradigms.samples_provenance import precheck_samples
+from recexp.paradigms.registry import STAGES, get_stage, resolve
+from recexp.paradigms.stage_list import check_stage_list
 from recexp.paradigms.state import RunState
 
 log = logging.getLogger(__name__)
 
 
-# Checks that need the loaded data but must fail before any stage runs (no model loaded or built).
-PRECHECKS: dict[str, Callable[[RunState], None]] = {"teacher_samples": precheck_samples}
-
-
 def run_stages(stage_names: list[str], state: RunState,
                on_stage: Callable[[str], None] | None = None) -> RunState:
-    """Run the stages' prechecks, then apply each stage to the state; record each stage's wall
-    time as ``time/<stage>_s``. ``on_stage(name)`` is told each stage as it starts."""
+    """Check the stage list (``recexp.paradigms.stage_list``) and run the stages' prechecks on the
+    loaded data, then apply each stage to the state; record each stage's wall time as
+    ``time/<stage>_s``. ``on_stage(name)`` is told each stage as it starts."""
+    check_stage_list(state.cfg, stage_names)
     for name in stage_names:
-        if name in PRECHECKS:
+        if STAGES[name].precheck is not None:
             if on_stage is not None:
                 on_stage(f"{name} (precheck)")
-            PRECHECKS[name](state)
+            resolve(STAGES[name].precheck)(state)
     for i, name in enumerate(stage_names, start=1):
         if on_stage is not None:
             on_stage(name)

@@ -42,7 +42,7 @@ class SampleJob:
         from tqdm.auto import tqdm
 
         from recexp.data.context import ContextBuilder
-        from recexp.paradigms.llm import prompt_settings, template_of
+        from recexp.prompts.settings import prompt_settings, template_of
         from recexp.prompts.facts import fact_sheet
         from recexp.prompts.render import fit_prompt
 

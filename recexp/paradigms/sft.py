@@ -3,7 +3,8 @@
 Arguments come from the ``sft`` slot (``trainer@sft=sft``: keyword arguments of trl.SFTConfig,
 checked at composition). The loss is on the completion only (conversational prompt/completion
 pairs). The tuned model is saved to ``<run_dir>/sft_model`` and reloaded from there, so a GRPO
-stage after it rebuilds its reference model from the SFT weights."""
+stage after it rebuilds its reference model from the SFT weights. The module's imports are light:
+its config check (``check_sft``) runs while a config is validated."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ import logging
 import time
 from pathlib import Path
 
+from omegaconf import DictConfig, OmegaConf
+
 from recexp.jsonio import write_json
 from recexp import distributed
 from recexp.distributed import is_main_process
+from recexp.errors import ConfigError
 from recexp.paradigms.state import RunState
 from recexp.paradigms.training import training_args
 
@@ -28,8 +32,6 @@ def sft(state: RunState) -> RunState:
     from recexp.paradigms.samples import sft_examples
     from recexp.trainers.log_scalars import LogScalarsCallback, quiet_progress
 
-    if state.samples is None:
-        raise RuntimeError("stage sft needs teacher samples; put teacher_samples before it in paradigm.stages")
     cfg = state.cfg
     args = SFTConfig(**training_args(state, cfg.sft, "sft_checkpoints"))
     trainer = SFTTrainer(model=state.model, args=args, train_dataset=Dataset.from_list(sft_examples(state.samples)),
@@ -58,7 +60,7 @@ def _save_and_reload(state: RunState, trainer, directory: Path) -> None:
     several processes the copy is written once and every rank reloads it."""
     from recexp.models.loading import load_model
     from recexp.models.precision import weights_dtype
-    from recexp.paradigms.llm import set_predictor
+    from recexp.paradigms.load_model import set_predictor
 
     model = trainer.model
     if hasattr(model, "merge_and_unload"):
@@ -81,3 +83,14 @@ def _check_unsharded(trainer) -> None:
     if trainer.is_fsdp_enabled or (deepspeed is not None and deepspeed.zero_stage == 3):
         raise RuntimeError("sft: merging LoRA into a model sharded by FSDP / ZeRO-3 is not supported; "
                            "run the SFT stage with the ddp or zero2 accelerate preset")
+
+
+# checks
+
+
+def check_sft(cfg: DictConfig) -> None:
+    from recexp.trainers.args import check_trainer_args
+
+    if cfg.sft.kind != "sft":
+        raise ConfigError(f"sft: stage sft needs the SFT slot filled (trainer@sft=sft), got sft={cfg.sft.name}")
+    check_trainer_args("sft", OmegaConf.to_container(cfg.sft.args, resolve=True), prefix="sft.args")

@@ -8,7 +8,7 @@ from omegaconf import OmegaConf
 from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401
 from recexp.models.tiny import tiny_key
-from recexp.paradigms.llm import prompt_settings
+from recexp.prompts.settings import prompt_settings
 
 
 
