@@ -18,7 +18,7 @@ def template_of(cfg: DictConfig):
     from recexp.data.scale import RatingScale
     from recexp.prompts import get_template
 
-    return get_template(cfg.prompt.template.value, RatingScale.of(cfg.dataset.rating_scale))
+    return get_template(cfg.prompt.template, RatingScale.of(cfg.dataset.rating_scale))
 
 
 def load_model(state: RunState) -> RunState:
@@ -38,11 +38,11 @@ def set_predictor(state: RunState) -> None:
     """The state's model as a predictor: one prompt per interaction, or the paradigm's chain of roles."""
     from recexp.eval.chain import ChainPredictor
     from recexp.eval.generation import LLMPredictor
-    from recexp.prompts.roles import chain
+    from recexp.paradigms.sample_methods import chain
 
     cfg = state.cfg
     template = template_of(cfg)
     args = (state.model, state.tokenizer, state.data, template, prompt_settings(cfg.prompt),
             cfg.eval.batch_size, cfg.eval.max_new_tokens)
-    roles = chain(cfg.paradigm.samples.method.value, template) if cfg.paradigm.samples is not None else []
+    roles = chain(cfg.paradigm.samples.method, template) if cfg.paradigm.samples is not None else []
     state.predictor = ChainPredictor(*args, roles=roles) if len(roles) > 1 else LLMPredictor(*args)
