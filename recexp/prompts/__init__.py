@@ -17,7 +17,8 @@ _SOURCES = {
     "user_message": "recexp.prompts.user_turn",
 }
 
-__all__ = sorted(_SOURCES)
+__all__ = ["TEMPLATES", "Template", "build_messages", "count_tokens", "fact_sheet", "get_template",
+           "render_prompt_text", "user_message", "write_answer"]
 
 
 def __getattr__(name: str) -> Any:

@@ -30,7 +30,7 @@ class Role:
     task: str  # what the heuristic teacher dispatches on
     system: str
     tag: str | None  # the output tag; None: the run's template (the rating role)
-    inputs: tuple["Role", ...] = ()  # earlier roles whose outputs are appended to the context
+    inputs: tuple[Role, ...] = ()  # earlier roles whose outputs are appended to the context
     title: str | None = None  # how later roles see this role's output ("user_profile: ..."); None: none read it
 
 

@@ -12,7 +12,12 @@ import recexp.config  # noqa: F401  (registers the schema)
 from recexp.conf import CONF_DIR
 from recexp.data.scale import RatingScale
 from recexp.errors import ConfigError
-from recexp.prompts.templates import PROMPT_TEMPLATES, TEMPLATES, get_template, template_tags
+from recexp.prompts.templates import (
+    PROMPT_TEMPLATES,
+    TEMPLATES,
+    get_template,
+    template_tags,
+)
 from recexp.rewards import TAGS_BY_TEMPLATE, format_ok
 from recexp.validation import validate
 

@@ -7,6 +7,11 @@ Adding a method is one module here plus the paradigm yaml that names it
 data, model or teacher code."""
 
 from recexp.paradigms.sample_methods._job import Interaction, SampleJob
-from recexp.paradigms.sample_methods._registry import SAMPLE_METHODS, SampleMethod, chain, sample_method
+from recexp.paradigms.sample_methods._registry import (
+    SAMPLE_METHODS,
+    SampleMethod,
+    chain,
+    sample_method,
+)
 
-__all__ = ["Interaction", "SAMPLE_METHODS", "SampleJob", "SampleMethod", "chain", "sample_method"]
+__all__ = ["SAMPLE_METHODS", "Interaction", "SampleJob", "SampleMethod", "chain", "sample_method"]

@@ -41,7 +41,7 @@ class SampleJob:
     counts: Counter = field(default_factory=Counter)
 
     @classmethod
-    def build(cls, state, teacher, rows) -> "SampleJob":
+    def build(cls, state, teacher, rows) -> SampleJob:
         from tqdm.auto import tqdm
 
         from recexp.data.context import ContextBuilder

@@ -40,7 +40,7 @@ class SampleMethod:
         """True when the student plays several roles per interaction (no single prompt: no GRPO)."""
         return bool(self.steps)
 
-    def roles(self, template: "Template") -> list[Role]:
+    def roles(self, template: Template) -> list[Role]:
         """The roles the student plays, in inference order; the last one rates in ``template``."""
         return chain_roles(self.steps, template, rater=self.rater)
 
@@ -60,7 +60,7 @@ def sample_method(name: str, *, order: int = 100, **spec: Any) -> Callable[[Make
     return declare
 
 
-def chain(method: str, template: "Template") -> list[Role]:
+def chain(method: str, template: Template) -> list[Role]:
     """The roles a method's student plays, in inference order (the last one rates), on the
     template's rating scale."""
     return SAMPLE_METHODS.get(method).roles(template)

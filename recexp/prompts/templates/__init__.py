@@ -8,7 +8,13 @@ validation read the names and tags without loading data code (the user turn is
 from __future__ import annotations
 
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
-from recexp.prompts.templates._base import PROMPT_TEMPLATES, Template, TemplateSpec, task_line, template
+from recexp.prompts.templates._base import (
+    PROMPT_TEMPLATES,
+    Template,
+    TemplateSpec,
+    task_line,
+    template,
+)
 
 __all__ = ["PROMPT_TEMPLATES", "TEMPLATES", "Template", "TemplateSpec", "get_template", "task_line",
            "template", "template_tags"]
