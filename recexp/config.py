@@ -133,10 +133,6 @@ class Dtype(Enum):
     float16 = "float16"
 
 
-class TemplateName(Enum):
-    think_before_rec = "think_before_rec"
-    direct = "direct"
-    free_think = "free_think"
 
 
 @dataclass
@@ -189,7 +185,7 @@ class ModelConfig:
 @dataclass
 class PromptConfig:
     name: str = "none"
-    template: Optional[TemplateName] = None
+    template: Optional[str] = None  # a template of recexp/prompts/templates/ (checked in recexp.validation)
     max_tokens: int = 2048  # enforced by shortening history and snippets, never the instruction or target
     snippet_chars: int = 120
     item_reviews_limit: int = 3
@@ -296,21 +292,11 @@ class CFConfig:
     refit: bool = True  # refit the valid-selected model on train + valid before test (cf/fit_on/*)
 
 
-class SampleMethod(Enum):
-    """How the teacher's training samples are made (recexp/paradigms/samples.py)."""
-
-    recone = "recone"  # reason+rate; keep if right (aligned), else re-ask with the true rating (rationalized)
-    exp3rt = "exp3rt"  # user/item profiles from reviews, then profile-conditioned reasoning + rating
-    reason4rec = "reason4rec"  # summarizer, reasoner and predictor roles, chained at inference
-    recsaver = "recsaver"  # k reasoning samples per interaction, kept when self-verified
-    rating_only = "rating_only"  # the true rating alone, no reasoning (TALLRec-style)
-
-
 @dataclass
 class SamplesConfig:
     """The teacher_samples stage: which interactions, how many, and the method's knobs."""
 
-    method: SampleMethod = SampleMethod.recone
+    method: str = "recone"  # a module of recexp/paradigms/sample_methods/ (checked in recexp.validation)
     n_samples: int = 1000  # training interactions sampled (seeded by `seed`)
     samples_path: Optional[str] = None  # reuse a samples.parquet written by an earlier run (no teacher calls)
     allow_other_data: bool = False  # reuse samples_path made on other data (fingerprint, split); in metrics.json

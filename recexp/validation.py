@@ -13,10 +13,10 @@ from recexp.config import RunConfig, field_schema
 from recexp.data.scale import DEFAULT_SCALE
 from recexp.data.sufficiency import TRAINING_STAGES  # they read the train and valid splits
 from recexp.errors import ConfigError, close_matches
+from recexp.paradigms.sample_methods import SAMPLE_METHODS
 from recexp.paradigms.stage_list import check_stage_list, uses_model
 
 UNTIMED_FORMATS = {"exp3rt"}  # readers whose files have no timestamps: they split only as given
-CHAIN_METHODS = {"exp3rt", "reason4rec"}
 
 
 def validate(cfg: DictConfig) -> None:
@@ -50,14 +50,17 @@ def _check_samples(cfg: DictConfig) -> None:
     samples = cfg.paradigm.samples
     if samples is None:
         raise ConfigError(f"paradigm.samples: required by stage teacher_samples (paradigm={cfg.paradigm.name})")
-    method = samples.method.value
+    method = samples.method
+    spec = SAMPLE_METHODS.get(method)
     if samples.n_samples < 1 or samples.k < 1:
         raise ConfigError("paradigm.samples: n_samples and k must be >= 1")
     if not 0 <= samples.max_teacher_failure_rate <= 1:
         raise ConfigError("paradigm.samples.max_teacher_failure_rate: must be within [0, 1]")
-    if method == "rating_only" and cfg.prompt.template.value != "direct":
-        raise ConfigError("prompt: samples.method=rating_only trains on the rating alone; use prompt=direct")
-    needs_teacher = method != "rating_only" and not samples.samples_path
+    if spec.template is not None and cfg.prompt.template != spec.template:
+        raise ConfigError(f"prompt: samples.method={method} {spec.why_template}; use prompt={spec.template}")
+    if spec.check is not None:
+        spec.check(cfg)
+    needs_teacher = spec.needs_teacher and not samples.samples_path
     if needs_teacher and cfg.teacher.backend.value == "none":
         raise ConfigError(f"teacher: paradigm={cfg.paradigm.name} needs a teacher; choose teacher=heuristic, "
                           "openai, deepseek, vllm or hf (or reuse samples with paradigm.samples.samples_path=...)")
@@ -70,7 +73,7 @@ def _check_samples(cfg: DictConfig) -> None:
 
         check_teacher(cfg.teacher)
         _check_api_key_set(cfg.teacher)
-    if method in CHAIN_METHODS and "grpo" in cfg.paradigm.stages:
+    if spec.chained and "grpo" in cfg.paradigm.stages:
         raise ConfigError(f"paradigm.stages: samples.method={method} chains several roles; GRPO needs one prompt per interaction")
 
 

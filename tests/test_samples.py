@@ -12,9 +12,9 @@ from recexp.data.context import ContextBuilder
 from recexp.data.processing import process
 from recexp.data.synthetic import generate
 from recexp.paradigms.samples import _check_failures, sft_examples
-from recexp.paradigms.sample_methods import METHODS, Item, SampleJob
+from recexp.paradigms.sample_methods import SAMPLE_METHODS, Interaction, SampleJob, chain
 from recexp.prompts import fact_sheet, get_template, user_message
-from recexp.prompts.roles import chain, hint_messages, tagged_text, verdict
+from recexp.prompts.roles import hint_messages, tagged_text, verdict
 from recexp.rewards import format_ok, parse_rating
 from recexp.teachers.base import TeacherReply, TeacherRequest
 from recexp.teachers.heuristic import MARK, MAX_STRETCH, HeuristicTeacher, rule_rating
@@ -42,7 +42,7 @@ def processed():
     return process(generate(n_users=60, n_items=40, seed=3))
 
 
-def _items(processed, template, n=80) -> list[Item]:
+def _items(processed, template, n=80) -> list[Interaction]:
     builder = ContextBuilder(processed)
     ratings = processed.interactions.column("rating").to_pylist()
     rows = range(0, min(n * 3, processed.interactions.num_rows), 3)
@@ -50,7 +50,7 @@ def _items(processed, template, n=80) -> list[Item]:
     for row in rows:
         ctx = builder.build(row)
         facts = {**fact_sheet(ctx), "template": template.name}
-        items.append(Item(row, int(round(ratings[row])), facts, user_message(ctx)))
+        items.append(Interaction(row, int(round(ratings[row])), facts, user_message(ctx)))
     return items
 
 
@@ -79,7 +79,7 @@ def test_heuristic_teacher_is_deterministic_and_says_it_is_rule_based(processed)
 
 def test_recone_counts_add_up_and_kept_answers_end_on_the_true_rating(processed):
     job = _job(processed, "recone")
-    examples, counts = METHODS["recone"](job)
+    examples, counts = SAMPLE_METHODS.get("recone").make(job)
     n = len(job.items)
     assert counts["aligned"] + counts["rationalized"] + counts["dropped"] == n
     assert counts["aligned"] > 0 and counts["rationalized"] > 0 and counts["dropped"] > 0
@@ -96,7 +96,7 @@ def test_recone_counts_add_up_and_kept_answers_end_on_the_true_rating(processed)
 
 def test_recone_dropped_samples_are_those_the_teacher_cannot_stretch_to(processed):
     job = _job(processed, "recone")
-    examples, counts = METHODS["recone"](job)
+    examples, counts = SAMPLE_METHODS.get("recone").make(job)
     kept = {e["row"] for e in examples}
     for item in job.items:
         distance = abs(rule_rating(item.facts) - item.true)
@@ -114,18 +114,18 @@ class HalfStarTeacher:
 def test_a_teachers_half_star_is_never_aligned_with_a_whole_truth(processed):
     job = _job(processed, "recone", teacher=HalfStarTeacher())
     assert job.rated(HalfStarTeacher().complete([None])[0].text) == 4.5
-    examples, counts = METHODS["recone"](job)
+    examples, counts = SAMPLE_METHODS.get("recone").make(job)
     assert examples == [] and counts["aligned"] == 0 and counts["dropped"] == len(job.items)
 
 
 def test_recone_without_rationalization_keeps_only_aligned(processed):
-    examples, counts = METHODS["recone"](_job(processed, "recone", rationalize=False))
+    examples, counts = SAMPLE_METHODS.get("recone").make(_job(processed, "recone", rationalize=False))
     assert counts["rationalized"] == 0 and {e["kind"] for e in examples} == {"aligned"}
 
 
 def test_teacher_failures_are_counted_and_the_rate_is_enforced(processed):
     job = _job(processed, "recone", teacher=SpyTeacher(fail_every=4))
-    _, counts = METHODS["recone"](job)
+    _, counts = SAMPLE_METHODS.get("recone").make(job)
     assert counts["teacher_errors"] == len(job.teacher.requests) // 4 > 0
     scoped = {f"recone/{k}": v for k, v in counts.items()}
     _check_failures(scoped, "recone", 0.5)
@@ -135,7 +135,7 @@ def test_teacher_failures_are_counted_and_the_rate_is_enforced(processed):
 
 def test_exp3rt_chain_examples_one_per_role_with_profiles_in_the_rater_prompt(processed):
     job = _job(processed, "exp3rt")
-    examples, counts = METHODS["exp3rt"](job)
+    examples, counts = SAMPLE_METHODS.get("exp3rt").make(job)
     assert counts["kept"] + counts["dropped"] == len(job.items) and counts["kept"] > 0
     assert len(examples) == 3 * counts["kept"]
     by_role = pd.DataFrame(examples).groupby("role")
@@ -153,7 +153,7 @@ def test_exp3rt_chain_examples_one_per_role_with_profiles_in_the_rater_prompt(pr
 
 def test_reason4rec_chains_summary_reasoning_and_a_direct_rating(processed):
     job = _job(processed, "reason4rec", template_name="direct")
-    examples, counts = METHODS["reason4rec"](job)
+    examples, counts = SAMPLE_METHODS.get("reason4rec").make(job)
     roles = [e["role"] for e in examples]
     assert roles.count("summarizer") == roles.count("reasoner") == roles.count("predictor") == counts["kept"] > 0
     predictor = next(e for e in examples if e["role"] == "predictor")
@@ -163,7 +163,7 @@ def test_reason4rec_chains_summary_reasoning_and_a_direct_rating(processed):
 
 def test_recsaver_keeps_only_verified_samples(processed):
     job = _job(processed, "recsaver", k=3)
-    examples, counts = METHODS["recsaver"](job)
+    examples, counts = SAMPLE_METHODS.get("recsaver").make(job)
     assert counts["answers"] == 3 * len(job.items)
     assert counts["verified"] == len(examples) > 0 and counts["rejected"] > 0
     assert all(parse_rating(e["completion"], job.template.tags) == e["true"] for e in examples)
@@ -174,7 +174,7 @@ def test_recsaver_keeps_only_verified_samples(processed):
 def test_rating_only_needs_no_teacher(processed):
     job = _job(processed, "rating_only", template_name="direct", teacher=None)
     job.teacher = None
-    examples, _ = METHODS["rating_only"](job)
+    examples, _ = SAMPLE_METHODS.get("rating_only").make(job)
     assert all(e["completion"] == f"<rate>{e['true']}</rate>" for e in examples)
     pairs = sft_examples(pd.DataFrame(examples))
     assert pairs[0]["prompt"][0]["role"] == "system" and pairs[0]["completion"][0]["role"] == "assistant"

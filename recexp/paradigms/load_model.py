@@ -8,9 +8,9 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from recexp.config import TemplateName
 from recexp.errors import ConfigError
 from recexp.paradigms.state import RunState
+from recexp.prompts.templates import PROMPT_TEMPLATES
 
 
 def load_model(state: RunState) -> RunState:
@@ -31,14 +31,14 @@ def set_predictor(state: RunState) -> None:
     """The state's model as a predictor: one prompt per interaction, or the paradigm's chain of roles."""
     from recexp.eval.chain import ChainPredictor
     from recexp.eval.generation import LLMPredictor
-    from recexp.prompts.roles import chain
+    from recexp.paradigms.sample_methods import chain
     from recexp.prompts.settings import prompt_settings, template_of
 
     cfg = state.cfg
     template = template_of(cfg)
     args = (state.model, state.tokenizer, state.data, template, prompt_settings(cfg.prompt),
             cfg.eval.batch_size, cfg.eval.max_new_tokens)
-    roles = chain(cfg.paradigm.samples.method.value, template) if cfg.paradigm.samples is not None else []
+    roles = chain(cfg.paradigm.samples.method, template) if cfg.paradigm.samples is not None else []
     state.predictor = ChainPredictor(*args, roles=roles) if len(roles) > 1 else LLMPredictor(*args)
 
 
@@ -55,11 +55,14 @@ def check_load_model(cfg: DictConfig) -> None:
     if cfg.model.source.value == "pretrained" and not (cfg.model.path or cfg.model.hub_id):
         raise ConfigError("model.path: set model.path=/local/copy or model.hub_id=org/name")
     if cfg.prompt.template is None:
-        raise ConfigError(f"prompt: paradigm={cfg.paradigm.name} needs a template; choose prompt=think_before_rec, direct or free_think")
+        names = PROMPT_TEMPLATES.names()
+        raise ConfigError(f"prompt: paradigm={cfg.paradigm.name} needs a template; "
+                          f"choose prompt={', '.join(names[:-1])} or {names[-1]}")
+    PROMPT_TEMPLATES.check(cfg.prompt.template)
 
 
 def _check_warmup_templates(weights: dict) -> None:
-    templates = sorted(t.value for t in TemplateName)  # the schema's names (recexp.prompts.templates pulls in pandas)
+    templates = sorted(PROMPT_TEMPLATES.names())
     for name, count in weights.items():
         if name not in templates:
             raise ConfigError(f"model.tiny.warmup_templates.{name}: unknown template; known: {', '.join(templates)}")

@@ -1,6 +1,6 @@
 """Stage ``teacher_samples``: the teacher writes SFT examples for a sample of train interactions.
 
-How the examples are made is the paradigm's ``samples.method`` (``recexp/paradigms/sample_methods.py``).
+How the examples are made is the paradigm's ``samples.method`` (``recexp/paradigms/sample_methods/``).
 The examples go to ``<run_dir>/samples.parquet`` (one row per student example: ``row``, ``role``,
 ``messages`` as JSON, ``completion``, ``kind``, ``true``, ``method``) and the counts to metrics under
 ``<method>/…``. ``samples.samples_path`` reuses an earlier run's file instead of asking the teacher;
@@ -28,14 +28,14 @@ COLUMNS = ["row", "role", "messages", "completion", "kind", "true", "method"]
 def teacher_samples(state: RunState) -> RunState:
     cfg = state.cfg.paradigm.samples
     if cfg.samples_path:
-        frame = load_samples(Path(cfg.samples_path).expanduser(), cfg.method.value)
+        frame = load_samples(Path(cfg.samples_path).expanduser(), cfg.method)
         state.metrics["samples/reused_from"] = str(cfg.samples_path)
     else:  # the teacher is asked once: rank 0 makes the samples, every rank gets them
         frame, counts = distributed.run_on_main(lambda: make_samples(state))
         frame = stamp(frame, state)
         state.metrics.update(counts)
     if frame.empty:
-        raise RuntimeError(f"teacher_samples: no {cfg.method.value} samples kept; see the counts in metrics.json")
+        raise RuntimeError(f"teacher_samples: no {cfg.method} samples kept; see the counts in metrics.json")
     state.metrics["samples/examples"] = len(frame)
     state.metrics["samples/interactions"] = int(frame["row"].nunique())
     if distributed.is_main_process():
@@ -45,15 +45,15 @@ def teacher_samples(state: RunState) -> RunState:
 
 
 def make_samples(state: RunState) -> tuple[pd.DataFrame, dict]:
-    from recexp.paradigms.sample_methods import METHODS, SampleJob
+    from recexp.paradigms.sample_methods import SAMPLE_METHODS, SampleJob
     from recexp.teachers import build_teacher
 
     cfg = state.cfg
-    method = cfg.paradigm.samples.method.value
+    method = cfg.paradigm.samples.method
     teacher = build_teacher(cfg.teacher, Path(cfg.cache_dir).expanduser())
     job = SampleJob.build(state, teacher, pick_rows(state, cfg.paradigm.samples.n_samples))
     log.info("teacher_samples: %s on %d train interactions (teacher=%s)", method, len(job.items), cfg.teacher.name)
-    examples, counts = METHODS[method](job)
+    examples, counts = SAMPLE_METHODS.get(method).make(job)
     examples = [{**example, "method": method} for example in examples]
     counts = {f"{method}/{k}": v for k, v in counts.items()}
     counts.update(teacher.describe() if teacher is not None else {"teacher/name": "none"})

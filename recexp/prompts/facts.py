@@ -10,7 +10,8 @@ from collections import Counter
 from recexp.data.context import snippet
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
 from recexp.eval.rounding import round_rating
-from recexp.prompts.templates import Template, format_average, get_template, most_recent
+from recexp.prompts.templates import Template, get_template
+from recexp.prompts.user_turn import format_average, most_recent
 
 TOP_K = 3
 TOP_TASTES = 2  # likes, dislikes and item attributes an answer names (short answers for small models)

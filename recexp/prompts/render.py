@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from recexp.prompts.templates import Template, get_template, most_recent, user_message
+from recexp.prompts.templates import Template, get_template
+from recexp.prompts.user_turn import most_recent, user_message
 
 SNIPPET_FLOOR = 20
 

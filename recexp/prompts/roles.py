@@ -4,7 +4,8 @@ A role is one step of a chain (EXP3RT: user profile -> item profile -> reasoning
 Reason4Rec: summarizer -> reasoner -> predictor). Each role sees the shared context message plus
 the outputs of the roles before it, and answers inside its own tag (the last role answers in the
 run's template, ending in ``<rate>``). Teachers get the same messages, plus the true rating when a
-role is rating-guided (``hint_messages``)."""
+role is rating-guided (``hint_messages``). The roles of a method are declared with the method
+(``recexp/paradigms/sample_methods/``); this module is the machinery they share."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from recexp.data.scale import DEFAULT_SCALE, RatingScale
 from recexp.prompts.templates import Template
 
 
-def _task(scale: RatingScale) -> str:
+def task_sentence(scale: RatingScale) -> str:
+    """The sentence every role prompt starts with, on ``scale``."""
     return f"You help predict the rating (an integer {scale.describe()}) that a user will give an item."
 
 
-_TASK = _task(DEFAULT_SCALE)
+TASK = task_sentence(DEFAULT_SCALE)  # role prompts are written on the default scale (``on_scale``)
 
 
 @dataclass(frozen=True)
@@ -28,56 +30,33 @@ class Role:
     task: str  # what the heuristic teacher dispatches on
     system: str
     tag: str | None  # the output tag; None: the run's template (the rating role)
-    inputs: tuple[str, ...] = ()  # earlier roles whose outputs are appended to the context
+    inputs: tuple[Role, ...] = ()  # earlier roles whose outputs are appended to the context
+    title: str | None = None  # how later roles see this role's output ("user_profile: ..."); None: none read it
 
-
-USER_PROFILE = Role(
-    "user_profile", "user_profile",
-    f"""{_TASK}
-From the user's history and reviews, extract the user's preferences: the attributes they like and
-dislike, and how generously they rate. Answer in at most 60 words, in this format:
-<profile>...</profile>""", "profile")
-
-ITEM_PROFILE = Role(
-    "item_profile", "item_profile",
-    f"""{_TASK}
-From the target item's information and its reviews, write the item's profile: what it is, what
-reviewers praise and criticise, and how it is rated. Answer in at most 60 words, in this format:
-<profile>...</profile>""", "profile")
-
-SUMMARIZER = Role(
-    "summarizer", "summarize",
-    f"""{_TASK}
-Summarize the user's aspect preferences from their reviews: for each aspect they mention, whether
-they care for it and how it affects their ratings. At most 60 words, in this format:
-<summary>...</summary>""", "summary")
-
-REASONER = Role(
-    "reasoner", "reason_only",
-    f"""{_TASK}
-Using the user's preference summary, reason step by step about whether and how much the user will
-like the target item. Do not give a number. At most 80 words, in this format:
-<reasoning>...</reasoning>""", "reasoning", inputs=("summarizer",))
-
-INPUT_TITLES = {"user_profile": "user_profile", "item_profile": "item_profile",
-                "summarizer": "user_preference_summary", "reasoner": "reasoning"}
 
 _HINT = ("The user's actual rating of this item is {rating}. Write your answer so that it leads to "
          "this rating{ending}, without saying that you were told it.")
 
 
-def rating_role(template: Template, inputs: tuple[str, ...], name: str = "rater") -> Role:
+def chain_roles(steps: tuple[Role, ...], template: Template, rater: str = "rater") -> list[Role]:
+    """The roles a student plays, in inference order, on the template's rating scale: ``steps``,
+    then the rating role (named ``rater``), which reads the outputs of every step."""
+    return [on_scale(step, template.scale) for step in steps] + [rating_role(template, steps, name=rater)]
+
+
+def rating_role(template: Template, inputs: tuple[Role, ...], name: str = "rater") -> Role:
     """The chain's last role: the run's template, conditioned on earlier roles' outputs."""
     extra = ""
     if inputs:
-        named = ", ".join(INPUT_TITLES[i] for i in inputs)
+        named = ", ".join(role.title for role in inputs)
         extra = f"\nUse the {named} given after the item information."
     return Role(name, "reason", template.system + extra, None, inputs)
 
 
 def role_messages(role: Role, context_message: str, prior: dict[str, str]) -> list[dict]:
-    """``[system, user]`` messages: the shared context, then the outputs of ``role.inputs``."""
-    parts = [context_message] + [f"{INPUT_TITLES[name]}: {prior[name]}" for name in role.inputs]
+    """``[system, user]`` messages: the shared context, then the outputs of ``role.inputs``
+    (``prior``: role name -> output)."""
+    parts = [context_message] + [f"{source.title}: {prior[source.name]}" for source in role.inputs]
     return [{"role": "system", "content": role.system}, {"role": "user", "content": "\n".join(parts)}]
 
 
@@ -91,7 +70,7 @@ def hint_messages(messages: list[dict], rating: int, template: Template | None) 
 def verify_messages(context_message: str, answer: str, rating: int,
                     scale: RatingScale = DEFAULT_SCALE) -> list[dict]:
     """Rec-SAVER's self-verification: is ``answer`` consistent with the true rating?"""
-    system = (f"{_task(scale)}\nYou check a reasoning trace. The user's actual rating was {rating}. "
+    system = (f"{task_sentence(scale)}\nYou check a reasoning trace. The user's actual rating was {rating}. "
               "Is the reasoning consistent with that rating, and does its conclusion match it? "
               "Answer only <verdict>yes</verdict> or <verdict>no</verdict>.")
     user = f"{context_message}\n\nreasoning to check:\n{answer}"
@@ -111,23 +90,9 @@ def verdict(text: str) -> bool | None:
     return {"yes": True, "no": False}.get(content)
 
 
-def chain(method: str, template: Template) -> list[Role]:
-    """The roles a method's student plays, in inference order (the last one rates), on the
-    template's rating scale."""
-    if method == "exp3rt":
-        return [_on_scale(USER_PROFILE, template.scale), _on_scale(ITEM_PROFILE, template.scale),
-                rating_role(template, ("user_profile", "item_profile"))]
-    if method == "reason4rec":
-        return [_on_scale(SUMMARIZER, template.scale), _on_scale(REASONER, template.scale),
-                rating_role(template, ("summarizer", "reasoner"), name="predictor")]
-    if method in ("recone", "recsaver", "rating_only"):
-        return [rating_role(template, ())]
-    raise ValueError(f"unknown sample method {method!r}; allowed: exp3rt, reason4rec, recone, recsaver, rating_only")
-
-
-def _on_scale(role: Role, scale: RatingScale) -> Role:
-    """``role`` with its task sentence stated on ``scale`` (the constants are on the default)."""
-    return role if scale == DEFAULT_SCALE else replace(role, system=_task(scale) + role.system[len(_TASK):])
+def on_scale(role: Role, scale: RatingScale) -> Role:
+    """``role`` with its task sentence stated on ``scale`` (roles are written on the default)."""
+    return role if scale == DEFAULT_SCALE else replace(role, system=task_sentence(scale) + role.system[len(TASK):])
 
 
 def context_message(template: Template, ctx: dict, *, tokenizer, prompt_cfg: dict, reserve: int = 0) -> tuple[str, bool]:

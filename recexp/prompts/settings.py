@@ -15,4 +15,4 @@ def template_of(cfg: DictConfig):
     from recexp.data.scale import RatingScale
     from recexp.prompts import get_template
 
-    return get_template(cfg.prompt.template.value, RatingScale.of(cfg.dataset.rating_scale))
+    return get_template(cfg.prompt.template, RatingScale.of(cfg.dataset.rating_scale))

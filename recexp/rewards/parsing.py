@@ -30,16 +30,13 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
+from recexp.prompts.templates import TEMPLATES, template_tags
 
-THINK_BEFORE_REC_TAGS: tuple[str, ...] = ("analyze user", "analyze item", "match", "rate")
-FREE_THINK_TAGS: tuple[str, ...] = ("think", "rate")
-DIRECT_TAGS: tuple[str, ...] = ("rate",)
-
-TAGS_BY_TEMPLATE: dict[str, tuple[str, ...]] = {
-    "think_before_rec": THINK_BEFORE_REC_TAGS,
-    "free_think": FREE_THINK_TAGS,
-    "direct": DIRECT_TAGS,
-}
+# the tags are the templates' own (recexp.prompts.templates); these names are kept for callers
+TAGS_BY_TEMPLATE: dict[str, tuple[str, ...]] = {name: t.tags for name, t in TEMPLATES.items()}
+THINK_BEFORE_REC_TAGS = template_tags("think_before_rec")  # the default template's
+FREE_THINK_TAGS = template_tags("free_think")
+DIRECT_TAGS = template_tags("direct")
 
 RATING_MIN, RATING_MAX = float(DEFAULT_SCALE.lo), float(DEFAULT_SCALE.hi)  # the default scale
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # fullmatch on the stripped block; ASCII digits only
@@ -64,9 +61,7 @@ def resolve_tags(tags: str | Sequence[str]) -> tuple[str, ...]:
 def tag_spec(tags: str | Sequence[str]) -> TagSpec:
     """The cached TagSpec of a template name or a sequence of tag names."""
     if isinstance(tags, str):
-        if tags not in TAGS_BY_TEMPLATE:
-            raise KeyError(f"unknown template {tags!r}; known: {sorted(TAGS_BY_TEMPLATE)}")
-        tags = TAGS_BY_TEMPLATE[tags]
+        tags = template_tags(tags)
     return _cached_spec(tuple(tags))
 
 

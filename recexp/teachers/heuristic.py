@@ -17,7 +17,8 @@ from typing import Sequence
 
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
 from recexp.prompts.facts import estimate_rating, write_answer
-from recexp.prompts.templates import format_average, get_template
+from recexp.prompts.templates import get_template
+from recexp.prompts.user_turn import format_average
 from recexp.teachers.base import Teacher, TeacherReply, TeacherRequest
 
 MAX_STRETCH = 1

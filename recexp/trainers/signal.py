@@ -87,7 +87,7 @@ def check_completion_budget(state) -> None:
     lengths = answer_lengths(state)
     if lengths.size and np.median(lengths) > limit:
         raise ConfigError(
-            f"trainer.args.max_completion_length={limit} is shorter than the {state.cfg.prompt.template.value} "
+            f"trainer.args.max_completion_length={limit} is shorter than the {state.cfg.prompt.template} "
             f"template's own answers (median {int(np.median(lengths))} tokens, max {int(lengths.max())}, "
             f"over {lengths.size} train prompts): most completions would be clipped before <rate>; "
             f"set it to at least {int(lengths.max())}")

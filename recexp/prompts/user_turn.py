@@ -1,83 +1,12 @@
-"""Prompt templates (system instructions with answer tags) and the shared user turn.
+"""The shared user turn of every prompt (history, averages, the target item) and how ratings are shown.
 
-The user turn is built from a leakage-free context (``recexp.data.context.ContextBuilder``);
+It is built from a leakage-free context (``recexp.data.context.ContextBuilder``);
 it never contains the target interaction's rating.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from recexp.data.context import snippet
-from recexp.data.scale import DEFAULT_SCALE, RatingScale
-
-def task_line(scale: RatingScale) -> str:
-    """The task sentence every template starts with, on ``scale``."""
-    return (f"You predict the rating (an integer {scale.describe()}) that a user will give an item, "
-            "from the user's history and the item's information.")
-
-
-@dataclass(frozen=True)
-class Template:
-    """A named answer format: the system prompt and its tags, in answer order, on a rating scale."""
-
-    name: str
-    system: str
-    tags: tuple[str, ...]
-    scale: RatingScale = DEFAULT_SCALE
-
-
-def _think_before_rec(scale: RatingScale) -> Template:
-    return Template(
-        name="think_before_rec",
-        system=f"""{task_line(scale)}
-Answer in exactly four steps, in this order:
-1. <analyze user>: the user's preferences, starting with "User Preference:".
-2. <analyze item>: the item's name, then [pos] its likely positives and [neg] its likely negatives.
-3. <match>: how the user's preferences fit the item.
-4. <rate>: only the predicted rating, a number {scale.describe()}.
-Answer format:
-<analyze user>User Preference: ...</analyze user>
-<analyze item>ITEM NAME. [pos] ... [neg] ...</analyze item>
-<match>...</match>
-<rate>N</rate>""",
-        tags=("analyze user", "analyze item", "match", "rate"), scale=scale,
-    )
-
-
-def _direct(scale: RatingScale) -> Template:
-    return Template(
-        name="direct",
-        system=f"""{task_line(scale)}
-Answer with only the rating, a number {scale.describe()}, in this format:
-<rate>N</rate>""",
-        tags=("rate",), scale=scale,
-    )
-
-
-def _free_think(scale: RatingScale) -> Template:
-    return Template(
-        name="free_think",
-        system=f"""{task_line(scale)}
-First think briefly about the user's preferences and the item, then give the rating.
-Answer format:
-<think>...</think>
-<rate>N</rate>""",
-        tags=("think", "rate"), scale=scale,
-    )
-
-
-_BUILDERS = {"think_before_rec": _think_before_rec, "direct": _direct, "free_think": _free_think}
-TEMPLATES: dict[str, Template] = {name: build(DEFAULT_SCALE) for name, build in _BUILDERS.items()}
-THINK_BEFORE_REC, DIRECT, FREE_THINK = (TEMPLATES[n] for n in ("think_before_rec", "direct", "free_think"))
-
-
-def get_template(name: str, scale: RatingScale = DEFAULT_SCALE) -> Template:
-    """The template called ``name`` on ``scale``; KeyError naming the known templates otherwise."""
-    if name not in _BUILDERS:
-        known = ", ".join(sorted(_BUILDERS))
-        raise KeyError(f"unknown template {name!r}; known: {known}")
-    return TEMPLATES[name] if scale == DEFAULT_SCALE else _BUILDERS[name](scale)
 
 
 def user_message(ctx: dict, *, history_limit: int | None = None, snippet_chars: int = 120,
