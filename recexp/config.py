@@ -17,29 +17,10 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
 
-class DataFormat(Enum):
-    synthetic = "synthetic"
-    amazon2014 = "amazon2014"
-    amazon2018 = "amazon2018"
-    amazon2023 = "amazon2023"
-    yelp = "yelp"
-    imdb = "imdb"  # IMDB Spoiler Dataset (Misra, 2019): IMDB_reviews.json + IMDB_movie_details.json
-    exp3rt = "exp3rt"  # EXP3RT's processed rating files (JSON arrays, no timestamps): split.strategy=given
-
-
 class SplitStrategy(Enum):
     leave_last = "leave_last"  # per user: last -> test, the one before -> valid, rest -> train
     global_time = "global_time"  # one time cut for everyone: latest test_frac -> test, etc.
     given = "given"  # train/valid/test files supplied separately (split.train_path, valid_path, test_path)
-
-
-class CFModel(Enum):
-    global_mean = "global_mean"
-    global_median = "global_median"
-    user_mean = "user_mean"
-    item_mean = "item_mean"
-    bias = "bias"
-    mf = "mf"
 
 
 class Metric(Enum):
@@ -101,7 +82,7 @@ class ContextConfig:
 @dataclass
 class DatasetConfig:
     name: str = MISSING
-    format: DataFormat = MISSING
+    format: str = MISSING  # synthetic, or a format declared in recexp/data/readers/ (DATA_FORMATS)
     reviews_path: Optional[str] = None
     meta_path: Optional[str] = None
     reviews_remote: RemoteFile = field(default_factory=RemoteFile)
@@ -246,20 +227,12 @@ class EvalConfig:
     vllm_gpu_memory_utilization: float = 0.85  # backend=vllm
 
 
-class TeacherBackend(Enum):
-    none = "none"  # paradigms without a teacher
-    heuristic = "heuristic"  # offline, deterministic, rule-based (recexp/teachers/heuristic.py)
-    openai = "openai"  # any OpenAI-compatible chat endpoint (OpenAI, DeepSeek, vLLM, Ollama)
-    hf = "hf"  # any causal LM through transformers, batched (device_map="auto": spread over the GPUs)
-    vllm_local = "vllm_local"  # any causal LM through an in-process vLLM engine (pip install -e .[vllm])
-
-
 @dataclass
 class TeacherConfig:
     """Who writes reasoning traces for the distillation / RecOne cold-start stages."""
 
     name: str = "none"
-    backend: TeacherBackend = TeacherBackend.none
+    backend: str = "none"  # none, or a backend declared in recexp/teachers/ (recexp.teachers.TEACHERS)
     model: Optional[str] = None  # openai: the served model name; hf: hub name or local path
     base_url: Optional[str] = None  # openai: e.g. https://api.deepseek.com/v1 or http://localhost:8000/v1
     api_key_env: Optional[str] = None  # openai: NAME of the environment variable holding the key (never the key)
@@ -281,7 +254,7 @@ class TeacherConfig:
 class CFConfig:
     """Classic collaborative-filtering baselines; list-valued keys are tuned on valid."""
 
-    model: CFModel = MISSING
+    model: str = MISSING  # a model declared in recexp/paradigms/cf_models/ (CF_MODELS)
     reg: List[float] = field(default_factory=lambda: [1.0])
     factors: List[int] = field(default_factory=lambda: [32])
     lr: float = 0.01

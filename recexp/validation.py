@@ -10,18 +10,20 @@ import dataclasses
 from omegaconf import DictConfig, OmegaConf
 
 from recexp.config import RunConfig, field_schema
+from recexp.data.readers import DATA_FORMATS
 from recexp.data.scale import DEFAULT_SCALE
 from recexp.data.sufficiency import TRAINING_STAGES  # they read the train and valid splits
 from recexp.errors import ConfigError, close_matches
 from recexp.paradigms.sample_methods import SAMPLE_METHODS
 from recexp.paradigms.stage_list import check_stage_list, uses_model
-
-UNTIMED_FORMATS = {"exp3rt"}  # readers whose files have no timestamps: they split only as given
+from recexp.teachers import TEACHERS, check_teacher
+from recexp.teachers.checks import teacher_presets
 
 
 def validate(cfg: DictConfig) -> None:
     """Raise ConfigError (one line, naming the key) for a config that cannot run."""
     _check_schema(cfg)
+    TEACHERS.check(cfg.teacher.backend)
     check_stage_list(cfg)  # each stage's own check (recexp.paradigms.registry)
     _check_dataset(cfg.dataset)
     _check_split_files(cfg)
@@ -61,30 +63,13 @@ def _check_samples(cfg: DictConfig) -> None:
     if spec.check is not None:
         spec.check(cfg)
     needs_teacher = spec.needs_teacher and not samples.samples_path
-    if needs_teacher and cfg.teacher.backend.value == "none":
-        raise ConfigError(f"teacher: paradigm={cfg.paradigm.name} needs a teacher; choose teacher=heuristic, "
-                          "openai, deepseek, vllm or hf (or reuse samples with paradigm.samples.samples_path=...)")
-    if needs_teacher and cfg.teacher.backend.value == "openai":
-        from recexp.extras import require_extra
-
-        require_extra("openai", f"teacher={cfg.teacher.name} (an OpenAI-compatible endpoint)")
-    if needs_teacher and cfg.teacher.backend.value in ("openai", "hf", "vllm_local"):
-        from recexp.teachers.checks import check_teacher
-
+    if needs_teacher and cfg.teacher.backend in TEACHERS.reserved:
+        raise ConfigError(f"teacher: paradigm={cfg.paradigm.name} needs a teacher; choose teacher="
+                          f"{', '.join(teacher_presets())} (or reuse samples with paradigm.samples.samples_path=...)")
+    if needs_teacher:
         check_teacher(cfg.teacher)
-        _check_api_key_set(cfg.teacher)
     if spec.chained and "grpo" in cfg.paradigm.stages:
         raise ConfigError(f"paradigm.stages: samples.method={method} chains several roles; GRPO needs one prompt per interaction")
-
-
-def _check_api_key_set(teacher: DictConfig) -> None:
-    """Fail before any data or model is loaded when the teacher's key variable is unset."""
-    import os
-
-    name = teacher.api_key_env
-    if teacher.backend.value == "openai" and name and not os.environ.get(name):
-        raise ConfigError(f"teacher.api_key_env: the environment variable {name} is not set; "
-                          f"export {name}=... (or teacher.api_key_env=null for a server without a key)")
 
 
 def _check_eval(cfg: DictConfig) -> None:
@@ -98,7 +83,8 @@ def _check_eval(cfg: DictConfig) -> None:
 
 
 def _check_dataset(ds: DictConfig) -> None:
-    fmt = ds.format.value
+    fmt = ds.format
+    DATA_FORMATS.check(fmt)
     scale = _rating_scale(ds)
     if ds.sample_users is not None and ds.sample_users < 1:
         raise ConfigError(f"dataset.sample_users: a number of users >= 1, or null for all; got {ds.sample_users}")
@@ -110,7 +96,7 @@ def _check_dataset(ds: DictConfig) -> None:
         if scale != DEFAULT_SCALE:
             raise ConfigError(f"dataset.rating_scale: the synthetic generator writes ratings 1-5; got {scale.as_list()}")
         return
-    if fmt in UNTIMED_FORMATS and ds.split.strategy.value != "given":
+    if not DATA_FORMATS.get(fmt).timed and ds.split.strategy.value != "given":
         raise ConfigError(f"dataset.split.strategy: format {fmt} has no timestamps; "
                           "use dataset.split.strategy=given with dataset.split.test_path=...")
     has_path = not OmegaConf.is_missing(ds, "reviews_path") and ds.reviews_path is not None
@@ -146,7 +132,7 @@ def _check_split_files(cfg: DictConfig) -> None:
             if path is not None:
                 raise ConfigError(f"dataset.split.{name}_path: only read with dataset.split.strategy=given")
         return
-    if ds.format.value == "synthetic":
+    if ds.format == "synthetic":
         raise ConfigError("dataset.split.strategy=given: reads files; the synthetic generator has none")
     if not OmegaConf.is_missing(ds, "reviews_path") and ds.reviews_path is not None:
         raise ConfigError("dataset.reviews_path: not read with dataset.split.strategy=given; pass the "

@@ -11,7 +11,7 @@ from hydra import compose, initialize_config_dir
 from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401  (registers the schema)
 from recexp.data.pipeline import load_dataset
-from recexp.paradigms.cf_models import MFModel
+from recexp.paradigms.cf_models.mf import MFModel
 from recexp.paradigms.cf_refit import RefitPredictor
 from recexp.paradigms.fit_cf import fit_cf
 from recexp.paradigms.state import RunState

@@ -87,12 +87,12 @@ def _identify(ds: DictConfig, cache_root: Path) -> tuple[dict[str, Path], dict, 
     """Raw files, source description, processing parameters and the fingerprint of them all."""
     raw_files = _raw_files(ds, cache_root)
     source = {
-        "format": ds.format.value,
+        "format": ds.format,
         "max_review_chars": ds.max_review_chars,
         "files": {k: _describe_file(p, cache_root) for k, p in raw_files.items()},
     }
-    source["code_version"] = _source_code_version(ds.format.value)
-    if ds.format.value == "synthetic":
+    source["code_version"] = _source_code_version(ds.format)
+    if ds.format == "synthetic":
         source["synthetic"] = OmegaConf.to_container(ds.synthetic)
     scale = RatingScale.of(ds.rating_scale)
     if scale != DEFAULT_SCALE:  # the default stays out: fingerprints of 1-5 data do not change
@@ -104,7 +104,7 @@ def _identify(ds: DictConfig, cache_root: Path) -> tuple[dict[str, Path], dict, 
 
 
 def _raw_files(ds: DictConfig, cache_root: Path) -> dict[str, Path]:
-    if ds.format.value == "synthetic":
+    if ds.format == "synthetic":
         return {}
     from recexp.data.download import ensure_file
 
@@ -149,7 +149,7 @@ def _read(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale, direct
     from recexp.data.spill import TextSpill
 
     sampler = UserSampler(ds.sample_users, ds.sample_seed) if ds.sample_users is not None else None
-    if ds.format.value == "synthetic":
+    if ds.format == "synthetic":
         from recexp.data.columns import USER
         from recexp.data.synthetic import generate
 
@@ -160,14 +160,14 @@ def _read(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale, direct
         from recexp.data.given import read_given
 
         splits = {name: path for name, path in raw_files.items() if name != "meta"}
-        return read_given(ds.format.value, splits, raw_files.get("meta"), strict=ds.strict,
+        return read_given(ds.format, splits, raw_files.get("meta"), strict=ds.strict,
                           max_review_chars=ds.max_review_chars, scale=scale)
     from recexp.data.readers import read_raw
 
     spill = TextSpill(directory.parent / f".{directory.name}-{os.getpid()}-reviews.arrow")
     try:
         return read_raw(
-            ds.format.value,
+            ds.format,
             raw_files["reviews"],
             raw_files.get("meta"),
             strict=ds.strict,

@@ -6,8 +6,10 @@ from __future__ import annotations
 from omegaconf import DictConfig
 
 from recexp.errors import ConfigError
+from recexp.paradigms.cf_models import CF_MODELS
 
 
 def check_fit_cf(cfg: DictConfig) -> None:
     if cfg.paradigm.cf is None:
         raise ConfigError(f"paradigm.cf: required by stage fit_cf (paradigm={cfg.paradigm.name})")
+    CF_MODELS.check(cfg.paradigm.cf.model)

@@ -27,9 +27,17 @@ class TeacherReply:
 
 
 class Teacher(ABC):
-    """Answers requests in order; never raises for one failed request (its reply carries the error)."""
+    """Answers requests in order; never raises for one failed request (its reply carries the error).
+
+    A backend declares its subclass with ``@TEACHERS.register("name")`` (``recexp.teachers._registry``);
+    ``build_teacher`` constructs it as ``cls(teacher_cfg, cache_root)``."""
 
     name: str = "teacher"
+
+    @classmethod
+    def check_config(cls, cfg: Any) -> None:
+        """Raise ConfigError (one line naming the key) when ``cfg`` cannot run with this backend;
+        called before anything is loaded, so it imports nothing heavy."""
 
     @abstractmethod
     def complete(self, requests: Sequence[TeacherRequest], desc: str = "teacher") -> list[TeacherReply]:

@@ -8,27 +8,32 @@ On another rating scale (``facts["scale"]``) the constants are the same fraction
 (default ``scale.at(0.75)``, shift ``width / 8``, stretch ``width / 4``), so 1-5 is unchanged.
 Sample k > 0 shifts the rule by a deterministic offset in {-1, 0, +1}, to stand in for sampling.
 Told a rating (rationalization, guided reasoning), it argues for it only when it lies within
-``MAX_STRETCH`` (1-5 stars) of its own rule; otherwise it keeps its own rating (and the sample is dropped)."""
+``MAX_STRETCH`` (1-5 stars) of its own rule; otherwise it keeps its own rating (and the sample is dropped).
+
+``recexp.prompts`` (which loads pandas) is imported inside the functions that write the texts, so
+listing the teacher backends stays fast."""
 
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Sequence
 
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
-from recexp.prompts.facts import estimate_rating, write_answer
-from recexp.prompts.templates import get_template
-from recexp.prompts.user_turn import format_average
+from recexp.teachers._registry import TEACHERS
 from recexp.teachers.base import Teacher, TeacherReply, TeacherRequest
 
 MAX_STRETCH = 1
 MARK = "(rule-based teacher)"
 
 
+@TEACHERS.register("heuristic", order=1)
 class HeuristicTeacher(Teacher):
+    """Offline, deterministic, rule-based; needs no config beyond its name (and caches nothing)."""
+
     name = "heuristic"
 
-    def __init__(self, cfg=None) -> None:
+    def __init__(self, cfg: Any = None, cache_root: Path | None = None) -> None:
         self.cfg = cfg
 
     def complete(self, requests: Sequence[TeacherRequest], desc: str = "teacher") -> list[TeacherReply]:
@@ -46,6 +51,8 @@ def answer(request: TeacherRequest) -> str:
 def rule_rating(facts: dict, sample: int = 0) -> int:
     """The teacher's own rating for the facts: the estimate its reasoning states
     (``recexp.prompts.facts.estimate_rating``), shifted for samples k > 0."""
+    from recexp.prompts.facts import estimate_rating
+
     return int(_scale(facts).clip(estimate_rating(facts) + _sample_offset(facts, sample)))
 
 
@@ -69,6 +76,9 @@ def _rating_for(request: TeacherRequest) -> int:
 
 
 def _reason(request: TeacherRequest) -> str:
+    from recexp.prompts.facts import write_answer
+    from recexp.prompts.templates import get_template
+
     template = get_template(request.facts["template"], _scale(request.facts))
     text = write_answer(template, request.facts, _rating_for(request))
     return _marked(text)
@@ -84,11 +94,18 @@ def _marked(text: str) -> str:
     return f"{text[:last_close]} {MARK}{text[last_close:]}"
 
 
+def _format_average(value: float | None) -> str:
+    """``recexp.prompts.user_turn.format_average``, imported when first written."""
+    from recexp.prompts.user_turn import format_average
+
+    return format_average(value)
+
+
 def _user_profile(request: TeacherRequest) -> str:
     f = request.facts
     likes = ", ".join(f["liked"] or f["liked_titles"]) or "nothing clear"
     dislikes = ", ".join(f["disliked"] or f["disliked_titles"]) or "nothing clear"
-    return (f"<profile>Likes {likes}; dislikes {dislikes}; average rating {format_average(f['user_avg'])} "
+    return (f"<profile>Likes {likes}; dislikes {dislikes}; average rating {_format_average(f['user_avg'])} "
             f"over {f['user_n']} ratings. {MARK}</profile>")
 
 
@@ -97,14 +114,14 @@ def _item_profile(request: TeacherRequest) -> str:
     cats = ", ".join(f["item_categories"]) or "no listed attributes"
     return (f"<profile>{f['item_title']} ({cats}). Praised: {', '.join(f['item_positives']) or 'none reported'}; "
             f"criticised: {', '.join(f['item_negatives']) or 'none reported'}; average rating "
-            f"{format_average(f['item_avg'])}. {MARK}</profile>")
+            f"{_format_average(f['item_avg'])}. {MARK}</profile>")
 
 
 def _summarize(request: TeacherRequest) -> str:
     f = request.facts
     parts = [f"cares for {a}" for a in f["liked"]] + [f"rates {a} low" for a in f["disliked"]]
     aspects = "; ".join(parts) or "no clear aspect preferences"
-    return f"<summary>{aspects}; rates {format_average(f['user_avg'])} on average. {MARK}</summary>"
+    return f"<summary>{aspects}; rates {_format_average(f['user_avg'])} on average. {MARK}</summary>"
 
 
 def _reason_only(request: TeacherRequest) -> str:
@@ -114,8 +131,8 @@ def _reason_only(request: TeacherRequest) -> str:
            "touches the user's dislikes" if f["overlap_disliked"] else "has no clear overlap with the user's tastes")
     scale = _scale(f)
     lean = _LEANS[round((rating - scale.lo) / scale.width * (len(_LEANS) - 1))]
-    return (f"<reasoning>The item {fit}; item average {format_average(f['item_avg'])}, user average "
-            f"{format_average(f['user_avg'])}. Overall the user's reaction is likely {lean}. {MARK}</reasoning>")
+    return (f"<reasoning>The item {fit}; item average {_format_average(f['item_avg'])}, user average "
+            f"{_format_average(f['user_avg'])}. Overall the user's reaction is likely {lean}. {MARK}</reasoning>")
 
 
 def _verify(request: TeacherRequest) -> str:

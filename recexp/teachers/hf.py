@@ -16,9 +16,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Sequence
 
+from recexp.teachers._registry import TEACHERS
 from recexp.teachers.base import Teacher, TeacherReply, TeacherRequest
 from recexp.teachers.cache import Deliver, ReplyCache, answer_through_cache
-from recexp.teachers.checks import check_teacher
+from recexp.teachers.checks import check_sampling, require
 from recexp.teachers.sampling import sample_seed
 
 log = logging.getLogger(__name__)
@@ -27,13 +28,20 @@ log = logging.getLogger(__name__)
 CHUNK_BATCHES = 16
 
 
+@TEACHERS.register("hf", order=3)
 class HFTeacher(Teacher):
     """Generates teacher replies locally with a transformers causal LM (``trust_remote_code`` off)."""
 
     backend = "hf"
 
+    @classmethod
+    def check_config(cls, cfg: Any) -> None:
+        """A model to load and valid sampling keys."""
+        require(cfg, "model", "a hub name or a local model directory")
+        check_sampling(cfg)
+
     def __init__(self, cfg: Any, cache_root: Path) -> None:
-        check_teacher(cfg)
+        self.check_config(cfg)
         self.cfg = cfg
         self.name = cfg.name
         self.cache = ReplyCache(cache_root, self._identity()) if cfg.cache else None

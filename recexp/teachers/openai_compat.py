@@ -21,25 +21,28 @@ import logging
 import os
 import random
 import time
+import re
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
-
-import httpx
-from tqdm.auto import tqdm
+from typing import TYPE_CHECKING, Any, Sequence
 
 from recexp.errors import ConfigError
+from recexp.teachers._registry import TEACHERS
 from recexp.teachers.base import Teacher, TeacherReply, TeacherRequest
 from recexp.teachers.cache import Deliver, ReplyCache, answer_through_cache
-from recexp.teachers.checks import check_teacher
+from recexp.teachers.checks import at_least, check_sampling, positive, require
 from recexp.teachers.sampling import sample_seed
+
+if TYPE_CHECKING:  # httpx is the optional extra recexp[openai]: imported where a request is made
+    import httpx
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429})
 MAX_RETRY_AFTER_S = 60.0
 BODY_SNIPPET_CHARS = 200
+ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def read_api_key(api_key_env: str | None) -> str | None:
@@ -48,9 +51,25 @@ def read_api_key(api_key_env: str | None) -> str | None:
         return None
     key = os.environ.get(api_key_env, "").strip()
     if not key:
-        raise ConfigError(f"teacher.api_key_env: environment variable {api_key_env} is not set or empty "
-                          f"(export {api_key_env}=... or set teacher.api_key_env=null for a server without a key)")
+        raise ConfigError(f"teacher.api_key_env: the environment variable {api_key_env} is not set or empty; "
+                          f"export {api_key_env}=... (or teacher.api_key_env=null for a server without a key)")
     return key
+
+
+def _check_endpoint(cfg: Any) -> None:
+    """The endpoint keys: where to send requests, the key's variable name, and the call limits."""
+    require(cfg, "base_url", "e.g. https://api.deepseek.com/v1")
+    require(cfg, "model", "the model name the endpoint serves")
+    if not str(cfg.base_url).startswith(("http://", "https://")):
+        raise ConfigError("teacher.base_url: must start with http:// or https://")
+    if cfg.api_key_env is not None and not ENV_VAR_NAME.match(str(cfg.api_key_env)):
+        # Never echo the value: a user may have pasted the key itself here.
+        raise ConfigError("teacher.api_key_env: must be the NAME of an environment variable "
+                          "(letters, digits, _), never the key itself; null for a server without a key")
+    at_least(cfg, "concurrency", 1)
+    positive(cfg, "timeout_s")
+    at_least(cfg, "max_retries", 0)
+    at_least(cfg, "backoff_s", 0)
 
 
 @dataclass(frozen=True)
@@ -60,11 +79,22 @@ class _Attempt:
     retry_after: float | None = None
 
 
+@TEACHERS.register("openai", order=2)
 class OpenAITeacher(Teacher):
     """Chat completions from an OpenAI-compatible server; replies in request order, errors as replies."""
 
+    @classmethod
+    def check_config(cls, cfg: Any) -> None:
+        """httpx installed, the endpoint and sampling keys valid, and the key's variable set."""
+        from recexp.extras import require_extra
+
+        require_extra("openai", f"teacher={cfg.name} (an OpenAI-compatible endpoint)")
+        _check_endpoint(cfg)
+        check_sampling(cfg)
+        read_api_key(cfg.api_key_env)
+
     def __init__(self, cfg: Any, cache_root: Path) -> None:
-        check_teacher(cfg)
+        self.check_config(cfg)
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
         self.cfg = cfg
         self.name = cfg.name
@@ -91,6 +121,8 @@ class OpenAITeacher(Teacher):
                 "temperature": cfg.temperature, "top_p": cfg.top_p, "max_tokens": cfg.max_tokens}
 
     def _ask_all(self, pending: list[TeacherRequest], deliver: Deliver, desc: str) -> None:
+        from tqdm.auto import tqdm
+
         workers = min(self.cfg.concurrency, len(pending))
         failures = 0
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="teacher")
@@ -108,6 +140,8 @@ class OpenAITeacher(Teacher):
             log.warning("teacher %s: %d of %d requests failed after retries", self.name, failures, len(pending))
 
     def _client(self, workers: int) -> httpx.Client:
+        import httpx
+
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         return httpx.Client(headers=headers, timeout=httpx.Timeout(self.cfg.timeout_s),
                             limits=httpx.Limits(max_connections=workers, max_keepalive_connections=workers))
@@ -136,6 +170,8 @@ class OpenAITeacher(Teacher):
         return min(max(delay, retry_after or 0.0), MAX_RETRY_AFTER_S)
 
     def _attempt(self, client: httpx.Client, payload: dict[str, Any]) -> _Attempt:
+        import httpx
+
         try:
             response = client.post(self.url, json=payload)
         except httpx.TimeoutException as exc:

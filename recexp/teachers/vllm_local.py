@@ -8,11 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from recexp.teachers._registry import TEACHERS
 from recexp.teachers.hf import HFTeacher
 
 
+@TEACHERS.register("vllm_local", order=4)
 class VLLMTeacher(HFTeacher):
     backend = "vllm_local"
+
+    @classmethod
+    def check_config(cls, cfg: Any) -> None:
+        """The HF teacher's checks, and vLLM installed (the extra recexp[vllm])."""
+        from recexp.vllm_support import require_vllm
+
+        super().check_config(cfg)
+        require_vllm("teacher.backend=vllm_local")
 
     def _generate_chunk(self, model: Any, tokenizer: Any, prompts: list[str], seed: int, desc: str) -> list[str]:
         from vllm import SamplingParams

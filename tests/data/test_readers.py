@@ -11,11 +11,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from recexp.config import DataFormat
 from recexp.data import jsonl
 from recexp.data.columns import INTERACTION_COLUMNS, ITEM, ITEM_COLUMNS
 from recexp.data.raw import MalformedInputError
-from recexp.data.readers import READERS, read_raw
+from recexp.data.readers import DATA_FORMATS, read_raw
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -363,7 +362,8 @@ def test_empty_file_gives_empty_tables(tmp_path):
 
 
 def test_registry_and_unknown_format(tmp_path):
-    assert set(READERS) == {"amazon2014", "amazon2018", "amazon2023", "yelp", "imdb", "exp3rt"}
-    assert set(READERS) == {f.value for f in DataFormat} - {"synthetic"}  # declared in the schema too
+    readers = {name for name, _ in DATA_FORMATS.items()}
+    assert readers == {"amazon2014", "amazon2018", "amazon2023", "yelp", "imdb", "exp3rt"}
+    assert set(DATA_FORMATS.names()) == readers | {"synthetic"}  # the allowed dataset.format values
     with pytest.raises(ValueError, match="amazon2014.*yelp"):
         read_raw("netflix", tmp_path / "x.json")

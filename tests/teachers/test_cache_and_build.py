@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from omegaconf import OmegaConf
 
-from recexp.config import TeacherBackend, TeacherConfig
+from recexp.config import TeacherConfig
 from recexp.errors import ConfigError
 from recexp.teachers import build_teacher, check_teacher
 from recexp.teachers.base import TeacherRequest
@@ -65,12 +65,12 @@ def test_unreadable_entry_is_an_error_naming_the_file(tmp_path):
 
 
 @pytest.mark.parametrize("fields,message", [
-    (dict(backend=TeacherBackend.openai, model="m"), "teacher.base_url: required for teacher.backend=openai"),
-    (dict(backend=TeacherBackend.openai, base_url="http://h/v1"), "teacher.model: required for teacher.backend=openai"),
-    (dict(backend=TeacherBackend.openai, base_url="h/v1", model="m"), "teacher.base_url: must start with http"),
-    (dict(backend=TeacherBackend.hf), "teacher.model: required for teacher.backend=hf"),
-    (dict(backend=TeacherBackend.hf, model="m", top_p=0.0), "teacher.top_p: must be in"),
-    (dict(backend=TeacherBackend.openai, base_url="http://h/v1", model="m", concurrency=0), "teacher.concurrency"),
+    (dict(backend="openai", model="m"), "teacher.base_url: required for teacher.backend=openai"),
+    (dict(backend="openai", base_url="http://h/v1"), "teacher.model: required for teacher.backend=openai"),
+    (dict(backend="openai", base_url="h/v1", model="m"), "teacher.base_url: must start with http"),
+    (dict(backend="hf"), "teacher.model: required for teacher.backend=hf"),
+    (dict(backend="hf", model="m", top_p=0.0), "teacher.top_p: must be in"),
+    (dict(backend="openai", base_url="http://h/v1", model="m", concurrency=0), "teacher.concurrency"),
 ])
 def test_check_teacher_names_the_key(fields, message):
     with pytest.raises(ConfigError, match=message):
@@ -79,14 +79,14 @@ def test_check_teacher_names_the_key(fields, message):
 
 def test_check_teacher_rejects_a_pasted_key_without_echoing_it():
     with pytest.raises(ConfigError) as info:
-        check_teacher(cfg(backend=TeacherBackend.openai, base_url="http://h/v1", model="m", api_key_env="sk-abc-123"))
+        check_teacher(cfg(backend="openai", base_url="http://h/v1", model="m", api_key_env="sk-abc-123"))
     assert "teacher.api_key_env" in str(info.value) and "sk-abc-123" not in str(info.value)
 
 
 def test_check_teacher_accepts_the_shipped_defaults():
     check_teacher(cfg())
-    check_teacher(cfg(backend=TeacherBackend.heuristic))
-    check_teacher(cfg(backend=TeacherBackend.openai, base_url="http://localhost:8000/v1", model="m"))
+    check_teacher(cfg(backend="heuristic"))
+    check_teacher(cfg(backend="openai", base_url="http://localhost:8000/v1", model="m"))
 
 
 def test_build_teacher_dispatches(tmp_path):
@@ -94,9 +94,9 @@ def test_build_teacher_dispatches(tmp_path):
     from recexp.teachers.openai_compat import OpenAITeacher
 
     assert build_teacher(cfg(), tmp_path) is None
-    openai = build_teacher(cfg(backend=TeacherBackend.openai, base_url="http://localhost:8000/v1", model="m"), tmp_path)
+    openai = build_teacher(cfg(backend="openai", base_url="http://localhost:8000/v1", model="m"), tmp_path)
     assert isinstance(openai, OpenAITeacher)
-    hf = build_teacher(cfg(backend=TeacherBackend.hf, model="/nowhere"), tmp_path)
+    hf = build_teacher(cfg(backend="hf", model="/nowhere"), tmp_path)
     assert isinstance(hf, HFTeacher) and hf._model is None  # loaded on first uncached request
     with pytest.raises(ValueError, match="allowed values: none, heuristic, openai, hf"):
         build_teacher(SimpleNamespace(backend="bogus"), tmp_path)
@@ -104,7 +104,7 @@ def test_build_teacher_dispatches(tmp_path):
 
 def test_build_teacher_heuristic(tmp_path):
     heuristic = pytest.importorskip("recexp.teachers.heuristic")
-    assert isinstance(build_teacher(cfg(backend=TeacherBackend.heuristic), tmp_path), heuristic.HeuristicTeacher)
+    assert isinstance(build_teacher(cfg(backend="heuristic"), tmp_path), heuristic.HeuristicTeacher)
 
 
 def test_importing_the_package_loads_no_heavy_module():

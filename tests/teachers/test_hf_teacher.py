@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from omegaconf import OmegaConf
 
-from recexp.config import Dtype, TeacherBackend, TeacherConfig
+from recexp.config import Dtype, TeacherConfig
 from recexp.teachers.base import TeacherRequest
 from recexp.teachers.hf import HFTeacher
 
@@ -30,7 +30,7 @@ def tiny_model_dir(tmp_path_factory):
 
 
 def make_teacher(model_dir, cache_root, **overrides) -> HFTeacher:
-    fields = dict(name="tiny", backend=TeacherBackend.hf, model=str(model_dir), dtype=Dtype.float32,
+    fields = dict(name="tiny", backend="hf", model=str(model_dir), dtype=Dtype.float32,
                   temperature=0.0, top_p=1.0, max_tokens=6, batch_size=2, cache=False)
     return HFTeacher(OmegaConf.structured(TeacherConfig(**{**fields, **overrides})), cache_root)
 

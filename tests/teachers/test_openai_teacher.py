@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from recexp.config import TeacherBackend, TeacherConfig
+from recexp.config import TeacherConfig
 from recexp.errors import ConfigError
 from recexp.teachers.base import TeacherRequest
 from recexp.teachers.openai_compat import OpenAITeacher
@@ -21,7 +21,7 @@ SECRET = "sk-test-Secret-0123456789"
 
 
 def make_cfg(url: str, **overrides):
-    fields = dict(name="fake", backend=TeacherBackend.openai, base_url=url, model="fake-model", api_key_env=None,
+    fields = dict(name="fake", backend="openai", base_url=url, model="fake-model", api_key_env=None,
                   temperature=0.0, concurrency=3, timeout_s=5.0, max_retries=3, backoff_s=0.01)
     return OmegaConf.structured(TeacherConfig(**{**fields, **overrides}))
 

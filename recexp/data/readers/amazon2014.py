@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from recexp.data.readers._registry import reader
 from recexp.data.readers.base import ReviewFormat, SourceFormat
 from recexp.data.readers.normalize import interaction_rows, item_rows
 from recexp.data.scale import RatingScale
@@ -47,4 +48,4 @@ def _item_rows(raw: pa.Table) -> tuple[pa.Table, pa.Array]:
 REVIEWS = ReviewFormat(REVIEW_SCHEMA, _interaction_rows, rating_field="overall")
 """Review lines of the 2014 schema (the 2018 release uses the same fields)."""
 FORMAT = SourceFormat(REVIEWS, META_SCHEMA, _item_rows, parse_meta_line=parse_python_literal)
-read = FORMAT.read
+read = reader("amazon2014", order=1)(FORMAT.read)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from recexp.data.readers.amazon2014 import REVIEWS
+from recexp.data.readers._registry import reader
 from recexp.data.readers.base import SourceFormat
 from recexp.data.readers.normalize import item_rows, join_words, parse_price
 
@@ -20,4 +21,4 @@ def _item_rows(raw: pa.Table) -> tuple[pa.Table, pa.Array]:
 
 
 FORMAT = SourceFormat(REVIEWS, META_SCHEMA, _item_rows)
-read = FORMAT.read
+read = reader("amazon2018", order=2)(FORMAT.read)

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from recexp.data.columns import ITEM
 from recexp.data.jsonl import GZIP_MAGIC
 from recexp.data.raw import MalformedInputError, RawData
+from recexp.data.readers._registry import reader
 from recexp.data.readers.normalize import first_per_item, interaction_rows, item_rows
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
 
@@ -32,6 +33,7 @@ BAD_RECORD = "bad_record"
 _FIELDS = ("user_id", "item_id", "score", "item_description")
 
 
+@reader("exp3rt", order=6, timed=False)  # no timestamps: dataset.split.strategy=given
 def read(reviews_path: str | os.PathLike, meta_path: str | os.PathLike | None = None, *,
          strict: bool = False, max_review_chars: int | None = 256, progress: bool = True,
          scale: RatingScale = DEFAULT_SCALE) -> RawData:

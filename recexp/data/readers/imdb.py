@@ -11,6 +11,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from recexp.data.readers._registry import reader
 from recexp.data.readers.base import ReviewFormat, SourceFormat
 from recexp.data.readers.normalize import interaction_rows, item_rows
 from recexp.data.scale import RatingScale
@@ -53,4 +54,4 @@ def _item_rows(raw: pa.Table) -> tuple[pa.Table, pa.Array]:
 
 FORMAT = SourceFormat(ReviewFormat(REVIEW_SCHEMA, _interaction_rows, rating_field="rating"),
                       META_SCHEMA, _item_rows)
-read = FORMAT.read
+read = reader("imdb", order=5)(FORMAT.read)
