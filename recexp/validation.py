@@ -14,10 +14,8 @@ from recexp.data.readers import DATA_FORMATS
 from recexp.data.scale import DEFAULT_SCALE
 from recexp.data.sufficiency import TRAINING_STAGES  # they read the train and valid splits
 from recexp.errors import ConfigError, close_matches
-from recexp.paradigms.sample_methods import SAMPLE_METHODS
 from recexp.paradigms.stage_list import check_stage_list, uses_model
-from recexp.teachers import TEACHERS, check_teacher
-from recexp.teachers.checks import teacher_presets
+from recexp.teachers import TEACHERS
 
 
 def validate(cfg: DictConfig) -> None:
@@ -47,29 +45,6 @@ def _check_keys(node: DictConfig, schema: type, path: str) -> None:
         if child_schema is not None and isinstance(node[key], DictConfig):
             _check_keys(node[key], child_schema, f"{full_key}.")
 
-
-def _check_samples(cfg: DictConfig) -> None:
-    samples = cfg.paradigm.samples
-    if samples is None:
-        raise ConfigError(f"paradigm.samples: required by stage teacher_samples (paradigm={cfg.paradigm.name})")
-    method = samples.method
-    spec = SAMPLE_METHODS.get(method)
-    if samples.n_samples < 1 or samples.k < 1:
-        raise ConfigError("paradigm.samples: n_samples and k must be >= 1")
-    if not 0 <= samples.max_teacher_failure_rate <= 1:
-        raise ConfigError("paradigm.samples.max_teacher_failure_rate: must be within [0, 1]")
-    if spec.template is not None and cfg.prompt.template != spec.template:
-        raise ConfigError(f"prompt: samples.method={method} {spec.why_template}; use prompt={spec.template}")
-    if spec.check is not None:
-        spec.check(cfg)
-    needs_teacher = spec.needs_teacher and not samples.samples_path
-    if needs_teacher and cfg.teacher.backend in TEACHERS.reserved:
-        raise ConfigError(f"teacher: paradigm={cfg.paradigm.name} needs a teacher; choose teacher="
-                          f"{', '.join(teacher_presets())} (or reuse samples with paradigm.samples.samples_path=...)")
-    if needs_teacher:
-        check_teacher(cfg.teacher)
-    if spec.chained and "grpo" in cfg.paradigm.stages:
-        raise ConfigError(f"paradigm.stages: samples.method={method} chains several roles; GRPO needs one prompt per interaction")
 
 
 def _check_eval(cfg: DictConfig) -> None:
