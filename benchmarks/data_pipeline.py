@@ -59,9 +59,8 @@ def run_recexp(path: Path, cache: Path) -> None:
     from hydra import compose, initialize_config_dir
 
     import recexp.config  # noqa: F401
-    from recexp.data.pipeline import load_dataset
-
     from recexp.conf import CONF_DIR
+    from recexp.data.pipeline import load_dataset
 
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=["dataset=amazon2014", f"dataset.reviews_path={path}", f"cache_dir={cache}"])
@@ -78,7 +77,9 @@ def run_naive(path: Path, cache: Path) -> None:
     df = pd.DataFrame(rows)[["reviewerID", "asin", "overall", "unixReviewTime", "summary", "reviewText"]]
     df = df.sort_values("unixReviewTime").drop_duplicates(["reviewerID", "asin"], keep="last")
     while True:
-        keep = (df.groupby("reviewerID")["asin"].transform("size") >= 5) & (df.groupby("asin")["reviewerID"].transform("size") >= 5)
+        by_user = df.groupby("reviewerID")["asin"].transform("size")
+        by_item = df.groupby("asin")["reviewerID"].transform("size")
+        keep = (by_user >= 5) & (by_item >= 5)
         if keep.all():
             break
         df = df[keep]

@@ -51,7 +51,8 @@ def build_model(out: Path, shape: dict) -> None:
     import torch
 
     from recexp.data.pipeline import load_dataset
-    from recexp.models.tiny import _corpus, build_model as qwen2, build_tokenizer
+    from recexp.models.tiny import _corpus, build_tokenizer
+    from recexp.models.tiny import build_model as qwen2
     from recexp.models.warmup import warmup_examples
     from recexp.prompts.settings import prompt_settings
     from recexp.prompts.templates import TEMPLATES, get_template
@@ -69,10 +70,10 @@ def build_model(out: Path, shape: dict) -> None:
 
 
 def compose(overrides: list[str]):
-    from hydra import compose as hydra_compose, initialize_config_dir
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
 
     import recexp.config  # noqa: F401
-
     from recexp.conf import CONF_DIR
 
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
@@ -81,6 +82,7 @@ def compose(overrides: list[str]):
 
 def plain(model_dir: str, out_dir: str, overrides: list[str]) -> None:
     """The hf mode's work in a plain TRL script; prints its training seconds as JSON."""
+    import numpy as np
     import torch
     from datasets import Dataset
     from omegaconf import OmegaConf
@@ -91,8 +93,6 @@ def plain(model_dir: str, out_dir: str, overrides: list[str]) -> None:
     from recexp.eval.generation import LLMPredictor
     from recexp.prompts.settings import prompt_settings, template_of
     from recexp.rewards import build_reward_funcs
-
-    import numpy as np
 
     cfg = compose(overrides)
     data = load_dataset(cfg.dataset, cfg.cache_dir)

@@ -44,8 +44,8 @@ def plain(steps: int, out_dir: str) -> None:
     from recexp.eval.generation import LLMPredictor
     from recexp.models.tiny import ensure_tiny
     from recexp.paradigms.grpo import prompt_dataset
-    from recexp.prompts.settings import prompt_settings, template_of
     from recexp.paradigms.state import RunState
+    from recexp.prompts.settings import prompt_settings, template_of
     from recexp.rewards import build_reward_funcs
 
     cfg = compose_cfg(steps)

@@ -14,16 +14,15 @@ import argparse
 
 import numpy as np
 from hydra import compose, initialize_config_dir
+from shared_datasets import DATASETS  # benchmarks/shared_datasets.py
 
-from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401
+from recexp.conf import CONF_DIR
 from recexp.data.context import ContextBuilder
 from recexp.data.pipeline import load_dataset
 from recexp.eval.metrics import rating_metrics
 from recexp.prompts.facts import fact_sheet
 from recexp.teachers.heuristic import MAX_STRETCH, rule_rating
-from shared_datasets import DATASETS, ROOT  # benchmarks/shared_datasets.py
-
 
 
 def rule_ratings(data, split: str, item_reviews_limit: int) -> tuple[np.ndarray, np.ndarray]:

@@ -18,14 +18,13 @@ from pathlib import Path
 
 import numpy as np
 from hydra import compose, initialize_config_dir
+from shared_datasets import DATASETS  # benchmarks/shared_datasets.py
 
-from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401
+from recexp.conf import CONF_DIR
 from recexp.data.pipeline import load_dataset
 from recexp.paradigms.runner import run_stages
 from recexp.paradigms.state import RunState
-from shared_datasets import DATASETS, ROOT  # benchmarks/shared_datasets.py
-
 
 
 def compose_cfg(overrides: list[str]):

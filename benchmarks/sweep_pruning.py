@@ -1,6 +1,7 @@
 """The same Optuna study of small RecZero GRPO runs with and without a pruner.
 
-    python benchmarks/sweep_pruning.py [--trials 12] [--max-steps 8] [--eval-every 2] [--arms unpruned,median,percentile] [--out DIR]
+    python benchmarks/sweep_pruning.py [--trials 12] [--max-steps 8] [--eval-every 2]
+        [--arms unpruned,median,percentile] [--out DIR]
 
 Both arms are `python run.py -m hydra/sweeper=recexp_optuna ...` with the same TPE sampler and
 seed, the same search space (learning rate, beta, temperature), the tiny model on small synthetic
@@ -72,7 +73,8 @@ def main() -> None:
     parser.add_argument("--eval-every", type=int, default=2)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--arms", default="unpruned,median,percentile", help="comma-separated: " + ", ".join(PRUNERS))
-    parser.add_argument("--out", type=Path, default=ROOT / "outputs" / "benchmarks" / time.strftime("sweep_pruning_%Y%m%d_%H%M%S"))
+    default_out = ROOT / "outputs" / "benchmarks" / time.strftime("sweep_pruning_%Y%m%d_%H%M%S")
+    parser.add_argument("--out", type=Path, default=default_out)
     args = parser.parse_args()
     args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -87,7 +89,8 @@ def main() -> None:
         rows[name] = {"steps": sum(steps_spent(t, args.max_steps) for t in trials), "best": min(complete),
                       "seconds": sum(trial_seconds(t) for t in trials)}
         print(f"{name:>10}: {states.count('COMPLETE')} complete, {states.count('PRUNED')} pruned; trial-steps "
-              f"{rows[name]['steps']}; trial time {rows[name]['seconds']:.0f} s; best valid/mae_fallback {rows[name]['best']:.4f}")
+              f"{rows[name]['steps']}; trial time {rows[name]['seconds']:.0f} s; "
+              f"best valid/mae_fallback {rows[name]['best']:.4f}")
     for name in (n for n in rows if n != "unpruned" and "unpruned" in rows):
         print(f"{name} / unpruned trial-steps: {rows[name]['steps'] / rows['unpruned']['steps']:.2f} (goal <= 0.5); "
               f"best values differ by {rows[name]['best'] - rows['unpruned']['best']:+.4f}")

@@ -26,14 +26,14 @@ import torch
 from hydra import compose, initialize_config_dir
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401
+from recexp.conf import CONF_DIR
 from recexp.data.context import ContextBuilder
 from recexp.data.pipeline import load_dataset
 from recexp.eval.generation import generate_batched
-from recexp.prompts.settings import prompt_settings
 from recexp.prompts.facts import estimate_rating, fact_sheet
 from recexp.prompts.render import build_messages, render_prompt_text, shown_context
+from recexp.prompts.settings import prompt_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 AVERAGE = re.compile(r"average (\d+\.\d)")

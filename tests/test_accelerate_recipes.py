@@ -3,8 +3,6 @@ names a valid distributed type, and every nested option is one `accelerate launc
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 

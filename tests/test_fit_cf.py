@@ -8,14 +8,13 @@ from pathlib import Path
 import numpy as np
 from hydra import compose, initialize_config_dir
 
-from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401  (registers the schema)
+from recexp.conf import CONF_DIR
 from recexp.data.pipeline import load_dataset
 from recexp.paradigms.cf_models.mf import MFModel
 from recexp.paradigms.cf_refit import RefitPredictor
 from recexp.paradigms.fit_cf import fit_cf
 from recexp.paradigms.state import RunState
-
 
 SMALL_DATA = ["debug=smoke"]  # recexp/conf/debug/smoke.yaml: 80 users x 60 items
 

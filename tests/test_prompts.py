@@ -12,10 +12,16 @@ from recexp.data.context import ContextBuilder
 from recexp.data.processing import Processed, process
 from recexp.data.synthetic import generate
 from recexp.prompts import (
-    TEMPLATES, build_messages, count_tokens, fact_sheet, get_template,
-    render_prompt_text, user_message, write_answer,
+    TEMPLATES,
+    build_messages,
+    count_tokens,
+    fact_sheet,
+    get_template,
+    render,
+    render_prompt_text,
+    user_message,
+    write_answer,
 )
-from recexp.prompts import render
 
 CHAT_TEMPLATE = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}"

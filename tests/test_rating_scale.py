@@ -10,8 +10,8 @@ from recexp.data.scale import DEFAULT_SCALE, RatingScale
 from recexp.eval.metrics import rating_metrics
 from recexp.paradigms.cf_models.bias import BiasModel
 from recexp.paradigms.cf_models.means import MeanModel
-from recexp.prompts import fact_sheet, get_template, write_answer
 from recexp.paradigms.sample_methods import chain
+from recexp.prompts import fact_sheet, get_template, write_answer
 from recexp.prompts.roles import verify_messages
 from recexp.rewards import build_reward_funcs, format_ok, parse_rating
 from recexp.teachers.heuristic import rule_rating

@@ -11,8 +11,8 @@ import pytest
 from recexp.data.context import ContextBuilder
 from recexp.data.processing import process
 from recexp.data.synthetic import generate
-from recexp.paradigms.samples import _check_failures, sft_examples
 from recexp.paradigms.sample_methods import SAMPLE_METHODS, Interaction, SampleJob, chain
+from recexp.paradigms.samples import _check_failures, sft_examples
 from recexp.prompts import fact_sheet, get_template, user_message
 from recexp.prompts.roles import hint_messages, tagged_text, verdict
 from recexp.rewards import format_ok, parse_rating

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 
-from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401  (registers the schema)
+from recexp.conf import CONF_DIR
 from recexp.data.pipeline import load_dataset
 from recexp.errors import ConfigError
 from recexp.paradigms.samples import COLUMNS

@@ -6,13 +6,11 @@ from __future__ import annotations
 import pytest
 from hydra import compose, initialize_config_dir
 
-from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401  (registers the schema)
+from recexp.conf import CONF_DIR
 from recexp.models.memory import training_memory_gb
 from recexp.preflight import task_config
 from recexp.validation import validate as validate_task
-
-from .conftest import ROOT
 
 QWEN = ["qwen2_5_0_5b_instruct", "qwen2_5_1_5b_instruct", "qwen2_5_3b_instruct", "qwen2_5_7b_instruct"]
 FOUR_STEP_TOKENS = 768  # a Qwen four-step answer is a few hundred tokens; room for long ones

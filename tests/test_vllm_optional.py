@@ -10,13 +10,11 @@ import types
 import pytest
 from hydra import compose, initialize_config_dir
 
-from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401
+from recexp.conf import CONF_DIR
 from recexp.errors import ConfigError
 from recexp.validation import validate
 from recexp.vllm_support import vllm_installed
-
-from .conftest import ROOT
 
 pytestmark = pytest.mark.skipif(vllm_installed(), reason="vLLM is installed: the missing-import paths do not apply")
 

@@ -25,11 +25,21 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 from optuna.trial import TrialState
 
-from hydra_plugins.recexp_optuna_sweeper import _report as report, _sampling as sampling
+from hydra_plugins.recexp_optuna_sweeper import _report as report
+from hydra_plugins.recexp_optuna_sweeper import _sampling as sampling
+from hydra_plugins.recexp_optuna_sweeper._precheck import CONFIG_ERROR_ATTR, check_new_keys, refuse_failed_study
 from hydra_plugins.recexp_optuna_sweeper._search_space import SearchSpace, format_value, parse_search_space
 from hydra_plugins.recexp_optuna_sweeper._study import (
-    PRUNER_ATTR, Heartbeat, absolute_url, fail_stale_trials, finished, is_surplus, open_storage, open_study, state_counts)
-from hydra_plugins.recexp_optuna_sweeper._precheck import CONFIG_ERROR_ATTR, check_new_keys, refuse_failed_study
+    PRUNER_ATTR,
+    Heartbeat,
+    absolute_url,
+    fail_stale_trials,
+    finished,
+    is_surplus,
+    open_storage,
+    open_study,
+    state_counts,
+)
 from recexp.errors import CONFIG_ERRORS, ConfigError
 from recexp.extras import require_extra
 from recexp.failure import RunFailed
@@ -191,7 +201,8 @@ class OptunaSweeperImpl:
             raise ConfigError("hydra.sweeper.objectives: give at least one metrics.json key, e.g. [valid/mae_median_fallback]")
         if not sampling.is_nop(pruner):
             if len(self.objectives) > 1:
-                raise ConfigError("hydra.sweeper.pruner: Optuna cannot prune multi-objective studies; use hydra/sweeper/pruner=nop")
+                raise ConfigError("hydra.sweeper.pruner: Optuna cannot prune multi-objective studies; "
+                                  "use hydra/sweeper/pruner=nop")
             if not self.objectives[0].startswith("valid/"):
                 raise ConfigError(f"hydra.sweeper.pruner: pruning needs a valid/* objective (reported during training), "
                                   f"not {self.objectives[0]}")

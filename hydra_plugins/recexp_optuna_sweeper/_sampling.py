@@ -41,7 +41,8 @@ def is_nop(spec: dict) -> bool:
 
 def _spec(cfg: DictConfig | None, what: str) -> dict:
     if cfg is None or "_target_" not in cfg:
-        raise ConfigError(f"hydra.sweeper.{what}: needs a _target_, e.g. hydra/sweeper/{what}={'tpe' if what == 'sampler' else 'median'}")
+        example = "tpe" if what == "sampler" else "median"
+        raise ConfigError(f"hydra.sweeper.{what}: needs a _target_, e.g. hydra/sweeper/{what}={example}")
     return OmegaConf.to_container(cfg, resolve=True)
 
 

@@ -58,7 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(e.g. paradigm=reczero); default: every pair of groups")
     parser.add_argument("--bootstrap", type=int, default=10_000, metavar="N",
                         help="with --paired: bootstrap resamples of the cases (default 10000)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="list unreadable run dirs and the errors of runs that are not ok")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="list unreadable run dirs and the errors of runs that are not ok")
 
 
 def main(argv: list[str] | None = None) -> int:

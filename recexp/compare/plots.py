@@ -163,8 +163,7 @@ def _baseline_levels(runs: list[Run]) -> dict[str, float]:
 
 def _by_data(frame: pd.DataFrame):
     keyed = frame.assign(_dataset=frame["dataset"].fillna("?"), _fp=frame["fingerprint"].fillna("none"))
-    for key, group in keyed.groupby(["_dataset", "_fp"], sort=True):
-        yield key, group
+    yield from keyed.groupby(["_dataset", "_fp"], sort=True)
 
 
 def _single_fingerprint(frame: pd.DataFrame, dataset: str) -> bool:

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from recexp.data import columns as C
 from recexp.data.raw import RawData
 
+
 @dataclass
 class Processed:
     """interactions: processed table (row = position); reviews: the input's review title and
@@ -61,7 +62,7 @@ def process(raw: RawData, *, dedupe: bool = True, k_core: int = 5,
     are used as they come (no dedupe, no k-core); ``stats["context_source"]`` says where contexts
     come from (see ``_times``). Consumes ``raw.interactions`` (set to None). The text columns are
     passed on uncopied, in read order, as ``Processed.reviews``; the other input columns are
-    released once coded. Text spilled while reading (``raw.reviews``) is used as it is.""" 
+    released once coded. Text spilled while reading (``raw.reviews``) is used as it is."""
     strategy = getattr(split_strategy, "value", split_strategy)
     given = strategy == "given"
     table, raw.interactions = raw.interactions, None

@@ -84,7 +84,7 @@ def _build_alone(out: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -> dict
 
 
 def _build(out: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -> dict:
-    from recexp.models.warmup import warmup_examples, warm_up
+    from recexp.models.warmup import warm_up, warmup_examples
     from recexp.prompts.templates import TEMPLATES, get_template
 
     n, seed = tiny_cfg["warmup_samples"], tiny_cfg["seed"]

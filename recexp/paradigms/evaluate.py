@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 
 from recexp.data.columns import ITEM, RATING, ROW, USER, USER_PRIOR_MEAN
+from recexp.distributed import is_main_process
 from recexp.eval.lengths import completion_lengths
 from recexp.eval.metrics import COLLAPSE_SHARE, rating_metrics, top_rating
 from recexp.eval.predictor import Predictor, RatingsPredictor
+from recexp.eval.shared import predict_shared
 from recexp.eval.subset import eval_subset
 from recexp.paradigms.state import RunState
-from recexp.distributed import is_main_process
-from recexp.eval.shared import predict_shared
 
 log = logging.getLogger(__name__)
 FALLBACK = "user_prior_mean, else train global mean"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from recexp.jsonio import write_json
 from recexp import distributed
 from recexp.distributed import is_main_process
 from recexp.errors import ConfigError
+from recexp.jsonio import write_json
 from recexp.paradigms.load_model import set_predictor
 from recexp.paradigms.state import RunState
 from recexp.paradigms.training import training_args
@@ -66,7 +66,7 @@ def last_complete_checkpoint(directory: Path) -> str | None:
         return None
     steps = sorted((int(p.name.removeprefix("checkpoint-")), p) for p in directory.glob("checkpoint-*")
                    if p.is_dir() and p.name.removeprefix("checkpoint-").isdigit())
-    for step, path in reversed(steps):
+    for _step, path in reversed(steps):
         if (path / "trainer_state.json").exists():
             return str(path)
         log.warning("grpo: skipping %s: its save did not finish (no trainer_state.json)", path)

@@ -14,7 +14,8 @@ from recexp.prompts.templates import PROMPT_TEMPLATES
 
 
 def load_model(state: RunState) -> RunState:
-    from recexp.models.loading import load_model as load, resolve_model_path
+    from recexp.models.loading import load_model as load
+    from recexp.models.loading import resolve_model_path
     from recexp.models.precision import weights_dtype
     from recexp.prompts.settings import prompt_settings
 

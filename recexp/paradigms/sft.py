@@ -14,10 +14,10 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from recexp.jsonio import write_json
 from recexp import distributed
 from recexp.distributed import is_main_process
 from recexp.errors import ConfigError
+from recexp.jsonio import write_json
 from recexp.paradigms.state import RunState
 from recexp.paradigms.training import training_args
 

@@ -11,8 +11,9 @@ Rules (shared by training rewards and LLM evaluation):
 - ``parse_rating`` looks only at the LAST tag's block (``<rate>``); the other steps do not matter.
   The block must hold one plain ASCII decimal: digits with an optional fractional part
   (``4``, ``4.5``, ``04``), surrounded by optional whitespace, and the value must be finite and
-  within the rating scale (``recexp.data.scale.RatingScale``, [1, 5] by default). Signs, exponents, ``4.``, ``.5``, fractions (``4/5``), words, ``nan``/``inf`` and
-  several numbers are all rejected (None).
+  within the rating scale (``recexp.data.scale.RatingScale``, [1, 5] by default). Signs,
+  exponents, ``4.``, ``.5``, fractions (``4/5``), words, ``nan``/``inf`` and several numbers are
+  all rejected (None).
 - ``format_ok`` is the RecZero reference format: each tag pair of the template appears exactly
   once, the blocks come in template order (one closed before the next opens), each block is
   non-empty after stripping and the rating parses. Text before, between and after the blocks is

@@ -37,7 +37,8 @@ class Teacher(ABC):
     @classmethod
     def check_config(cls, cfg: Any) -> None:
         """Raise ConfigError (one line naming the key) when ``cfg`` cannot run with this backend;
-        called before anything is loaded, so it imports nothing heavy."""
+        called before anything is loaded, so it imports nothing heavy. The default checks nothing."""
+        return None
 
     @abstractmethod
     def complete(self, requests: Sequence[TeacherRequest], desc: str = "teacher") -> list[TeacherReply]:

@@ -20,8 +20,8 @@ from __future__ import annotations
 import logging
 import os
 import random
-import time
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path

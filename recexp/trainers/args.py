@@ -52,7 +52,7 @@ def check_grpo_batching(args: dict[str, Any]) -> None:
                           f" x gradient_accumulation_steps) must be divisible by num_generations={generations}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def trainer_fields(kind: str) -> dict[str, str]:
     """Field name -> annotation text, over the config class and its bases (subclass wins)."""
     fields: dict[str, str] = {}

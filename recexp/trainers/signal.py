@@ -61,9 +61,9 @@ def answer_lengths(state, n: int = BUDGET_PROMPTS) -> np.ndarray:
     """Token lengths of the template's answers (about what each budgeted prompt shows) for ``n``
     sampled train prompts."""
     from recexp.data.context import ContextBuilder
-    from recexp.prompts.settings import prompt_settings, template_of
     from recexp.prompts.facts import fact_sheet, write_answer
     from recexp.prompts.render import shown_context
+    from recexp.prompts.settings import prompt_settings, template_of
 
     cfg = state.cfg
     template, settings = template_of(cfg), prompt_settings(cfg.prompt)

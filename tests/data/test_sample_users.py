@@ -69,7 +69,6 @@ def test_applied_before_k_core_and_in_the_fingerprint(tmp_path):
     import recexp.config  # noqa: F401
     from recexp.data.pipeline import load_dataset
 
-    from ..conftest import ROOT
 
     path = write_lines(tmp_path / "r.json", _lines())
 

@@ -13,10 +13,10 @@ from omegaconf import OmegaConf
 from recexp.config import DatasetConfig
 from recexp.data.columns import SPLITS
 from recexp.data.pipeline import load_dataset
+from recexp.data.processing import process
 from recexp.data.raw import MalformedInputError
 from recexp.data.readers import read_raw
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
-from recexp.data.processing import process
 
 IMDB10 = RatingScale(1, 10)
 

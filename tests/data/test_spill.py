@@ -6,15 +6,14 @@ from __future__ import annotations
 import pytest
 from hydra import compose, initialize_config_dir
 
-from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401
+from recexp.conf import CONF_DIR
 from recexp.data import columns as C
 from recexp.data.pipeline import load_dataset
 from recexp.data.processing import process
 from recexp.data.readers import read_raw
 from recexp.data.sample_users import UserSampler
 
-from ..conftest import ROOT
 from .test_readers import MALFORMED, review_line, write_lines
 
 

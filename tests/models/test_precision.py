@@ -7,12 +7,10 @@ import pytest
 import torch
 from hydra import compose, initialize_config_dir
 
-from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401  (registers the schema)
+from recexp.conf import CONF_DIR
 from recexp.models.loading import load_model, lora_config
 from recexp.models.precision import weights_dtype
-
-from ..conftest import ROOT
 
 TINY = dict(hidden_size=32, intermediate_size=64, layers=1, heads=2, kv_heads=1, max_position_embeddings=256, seed=0)
 CORPUS = ["<rate>4</rate> the user liked the sound", "rate the item from 1 to 5"] * 5

@@ -5,11 +5,10 @@ from __future__ import annotations
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401
+from recexp.conf import CONF_DIR
 from recexp.models.tiny import tiny_key
 from recexp.prompts.settings import prompt_settings
-
 
 
 def _key(*overrides: str) -> str:

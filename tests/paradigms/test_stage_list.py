@@ -6,8 +6,8 @@ import re
 import pytest
 from hydra import compose, initialize_config_dir
 
-from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401  (registers the schema)
+from recexp.conf import CONF_DIR
 from recexp.errors import ConfigError
 from recexp.paradigms.registry import STAGES
 from recexp.paradigms.runner import run_stages

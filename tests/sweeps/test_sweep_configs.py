@@ -8,12 +8,11 @@ from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from recexp.conf import CONF_DIR
 import recexp.config  # noqa: F401  (registers the schema)
 from hydra_plugins.recexp_optuna_sweeper._search_space import format_value, parse_search_space
+from recexp.conf import CONF_DIR
 from recexp.trainers.args import check_grpo_batching
 from recexp.validation import validate
-
 
 PRESETS = sorted(p.stem for p in (CONF_DIR / "sweep").glob("*.yaml"))
 
@@ -94,6 +93,7 @@ def test_pruner_presets_build(pruner):
 
 def test_seeded_sampler_is_reproducible_per_trial_and_differs_between_trials():
     import optuna
+
     from hydra_plugins.recexp_optuna_sweeper._sampling import make_sampler
 
     def draws():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from recexp.data.readers.amazon2014 import REVIEWS
 from recexp.data.readers._registry import reader
+from recexp.data.readers.amazon2014 import REVIEWS
 from recexp.data.readers.base import SourceFormat
 from recexp.data.readers.normalize import item_rows, join_words, parse_price
 

@@ -18,13 +18,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from recexp.data.jsonl import Convert, JsonlResult, read_jsonl
 from recexp.data.columns import USER
+from recexp.data.jsonl import Convert, JsonlResult, read_jsonl
 from recexp.data.raw import RawData
-from recexp.data.sample_users import UserSampler
-from recexp.data.spill import TextSpill
 from recexp.data.readers.normalize import to_raw_data
+from recexp.data.sample_users import UserSampler
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
+from recexp.data.spill import TextSpill
 
 META_BAD_LINE = "meta_bad_line"
 

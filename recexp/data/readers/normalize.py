@@ -13,8 +13,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from recexp.data.columns import (BRAND, CATEGORIES, DESCRIPTION, ITEM, PRICE, RATING,
-                                 REVIEW_TEXT, REVIEW_TITLE, TIMESTAMP, TITLE, USER)
+from recexp.data.columns import (
+    BRAND,
+    CATEGORIES,
+    DESCRIPTION,
+    ITEM,
+    PRICE,
+    RATING,
+    REVIEW_TEXT,
+    REVIEW_TITLE,
+    TIMESTAMP,
+    TITLE,
+    USER,
+)
 from recexp.data.jsonl import JsonlResult
 from recexp.data.raw import RawData
 from recexp.data.scale import DEFAULT_SCALE, RatingScale

@@ -46,9 +46,9 @@ class SampleJob:
 
         from recexp.data.context import ContextBuilder
         from recexp.eval.rounding import round_rating
-        from recexp.prompts.settings import prompt_settings, template_of
         from recexp.prompts.facts import fact_sheet
         from recexp.prompts.render import fit_prompt
+        from recexp.prompts.settings import prompt_settings, template_of
 
         cfg = state.cfg
         template, prompt_cfg = template_of(cfg), prompt_settings(cfg.prompt)
