@@ -30,7 +30,6 @@ from hydra_plugins.recexp_optuna_sweeper import _sampling as sampling
 from hydra_plugins.recexp_optuna_sweeper._precheck import CONFIG_ERROR_ATTR, check_new_keys, refuse_failed_study
 from hydra_plugins.recexp_optuna_sweeper._search_space import SearchSpace, format_value, parse_search_space
 from hydra_plugins.recexp_optuna_sweeper._study import (
-    PRUNER_ATTR,
     Heartbeat,
     absolute_url,
     fail_stale_trials,
@@ -44,6 +43,7 @@ from recexp.errors import CONFIG_ERRORS, ConfigError
 from recexp.extras import require_extra
 from recexp.failure import RunFailed
 from recexp.secrets import has_password, mask_url, read_env
+from recexp.sweeps.trial import PRUNER_ATTR  # the pruner config, read by each job to decide should_prune()
 
 log = logging.getLogger(__name__)
 ABSENT = object()
