@@ -166,7 +166,7 @@ class ModelConfig:
 @dataclass
 class PromptConfig:
     name: str = "none"
-    template: Optional[str] = None  # a template of recexp/prompts/templates/ (checked in recexp.validation)
+    template: Optional[str] = None  # a template of recexp/prompts/templates/ (checked by stage load_model's check)
     max_tokens: int = 2048  # enforced by shortening history and snippets, never the instruction or target
     snippet_chars: int = 120
     item_reviews_limit: int = 3
@@ -269,7 +269,7 @@ class CFConfig:
 class SamplesConfig:
     """The teacher_samples stage: which interactions, how many, and the method's knobs."""
 
-    method: str = "recone"  # a module of recexp/paradigms/sample_methods/ (checked in recexp.validation)
+    method: str = "recone"  # a method of recexp/paradigms/sample_methods/ (checked by paradigms/samples_check.py)
     n_samples: int = 1000  # training interactions sampled (seeded by `seed`)
     samples_path: Optional[str] = None  # reuse a samples.parquet written by an earlier run (no teacher calls)
     allow_other_data: bool = False  # reuse samples_path made on other data (fingerprint, split); in metrics.json

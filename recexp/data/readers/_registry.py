@@ -16,7 +16,10 @@ SYNTHETIC = "synthetic"
 class Reader:
     """One declared format: how its files are read, and what they hold."""
 
-    read: Callable  # read(reviews_path, meta_path, *, strict, max_review_chars, progress, scale[, sampler, spill]) -> RawData
+    # read(reviews_path, meta_path, *, strict, max_review_chars, progress, scale, spill, sampler=None) -> RawData;
+    # a timed format always gets ``spill`` (review texts go to spill(table) ... spill.finish(), see
+    # readers/base.py, which does it for JSON-lines formats) and ``sampler`` when dataset.sample_users is set
+    read: Callable
     timed: bool = True  # the files carry timestamps; False: they can only be split as given (split.strategy=given)
 
 
