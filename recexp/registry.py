@@ -31,6 +31,7 @@ class Registry(Generic[T]):
     reserved: tuple[str, ...] = ()  # allowed names with no entry (e.g. "none": no teacher)
     _entries: dict[str, tuple[int, T]] = field(default_factory=dict, repr=False)
     _discovered: bool = field(default=False, repr=False)
+    _discovering: bool = field(default=False, repr=False)
 
     def register(self, name: str, *, order: int = 100) -> Callable[[T], T]:
         """Decorator: declare the decorated object as entry ``name``. ``order`` sorts listings
@@ -78,10 +79,16 @@ class Registry(Generic[T]):
         return [(name, self._entries[name][1]) for name in self.names() if name in self._entries]
 
     def _discover(self) -> None:
-        if self._discovered:
+        """Import every module of the package once. A module that fails to import raises here, and
+        again on the next lookup: a partly filled registry is never taken for the whole."""
+        if self._discovered or self._discovering:  # _discovering: a module that looks names up while imported
             return
+        self._discovering = True
+        try:
+            package = importlib.import_module(self.package)
+            for module in pkgutil.iter_modules(package.__path__):
+                if not module.name.startswith("_"):
+                    importlib.import_module(f"{self.package}.{module.name}")
+        finally:
+            self._discovering = False
         self._discovered = True
-        package = importlib.import_module(self.package)
-        for module in pkgutil.iter_modules(package.__path__):
-            if not module.name.startswith("_"):
-                importlib.import_module(f"{self.package}.{module.name}")

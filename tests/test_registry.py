@@ -43,3 +43,10 @@ def test_a_name_declared_twice_is_an_error():
     registry.add("x", object())
     with pytest.raises(ValueError, match="declared twice"):
         registry.add("x", object())
+
+
+def test_a_module_that_fails_to_import_fails_every_lookup(plugins, tmp_path):
+    (tmp_path / "fakeplugins" / "gamma.py").write_text("raise ImportError('gamma needs a missing extra')\n")
+    for _ in range(2):  # the second lookup must not answer from the half-discovered registry
+        with pytest.raises(ImportError, match="gamma needs a missing extra"):
+            plugins.names()
