@@ -145,11 +145,11 @@ def main() -> None:
                 if mode == "recexp":
                     measured.append((n, result["cpu_seconds"], result["peak_gb"]))
             if not args.keep_files:
-                path.unlink()
+                path.unlink(missing_ok=True)
     finally:
         if not args.keep_files:
             for stale in args.workdir.glob("reviews_*.json.gz"):
-                stale.unlink()
+                stale.unlink(missing_ok=True)
     _report_fit(measured)
 
 
