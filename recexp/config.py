@@ -87,6 +87,8 @@ class DatasetConfig:
     meta_path: Optional[str] = None
     reviews_remote: RemoteFile = field(default_factory=RemoteFile)
     meta_remote: RemoteFile = field(default_factory=RemoteFile)
+    allow_http: bool = False  # accept plain-http remote urls (no transport security; https otherwise)
+    max_extract_gb: float = 50.0  # cap on one archive member's extracted size (GB of 10^9 bytes)
     synthetic: Optional[SyntheticConfig] = None
     rating_scale: List[int] = field(default_factory=lambda: [1, 5])  # [lo, hi], integer ratings
     strict: bool = False  # first malformed input line raises (with file and line number)
