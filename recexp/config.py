@@ -331,6 +331,7 @@ class RunConfig:
     seed: int = 42
     resume: bool = False
     cache_dir: str = "${oc.env:RECEXP_CACHE_DIR,'~/.cache/recexp'}"
+    min_free_gb: float = 1.0  # free space the run dir and cache_dir need before a run starts (0: no check)
 
 
 def field_schema(schema: type, key: str) -> type | None:
