@@ -1,4 +1,4 @@
-"""The `recexp` command: `recexp run ARGS`, `recexp sweep [PRESET] ARGS`, `recexp compare ...`.
+"""The `recexp` command: `recexp run ARGS`, `recexp sweep [PRESET] ARGS`, `recexp compare ...`, `recexp data pin ...`.
 
 ``run`` and ``sweep`` hand their arguments to Hydra unchanged (``recexp run paradigm=mf`` is
 ``python run.py paradigm=mf``; ``recexp sweep grpo ARGS`` is ``python run.py -m sweep=grpo ARGS``).
@@ -12,6 +12,7 @@ import importlib
 
 COMMANDS = {
     "compare": "recexp.compare.command",
+    "data": "recexp.data.command",
 }
 HYDRA_COMMANDS = {
     "run": "run one job: recexp run [group=option ...] [key=value ...] (Hydra's command line)",

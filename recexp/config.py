@@ -87,6 +87,8 @@ class DatasetConfig:
     meta_path: Optional[str] = None
     reviews_remote: RemoteFile = field(default_factory=RemoteFile)
     meta_remote: RemoteFile = field(default_factory=RemoteFile)
+    allow_http: bool = False  # accept plain-http remote urls (no transport security; https otherwise)
+    max_extract_gb: float = 50.0  # cap on one archive member's extracted size (GB of 10^9 bytes)
     synthetic: Optional[SyntheticConfig] = None
     rating_scale: List[int] = field(default_factory=lambda: [1, 5])  # [lo, hi], integer ratings
     strict: bool = False  # first malformed input line raises (with file and line number)
@@ -329,6 +331,7 @@ class RunConfig:
     seed: int = 42
     resume: bool = False
     cache_dir: str = "${oc.env:RECEXP_CACHE_DIR,'~/.cache/recexp'}"
+    min_free_gb: float = 1.0  # free space the run dir and cache_dir need before a run starts (0: no check)
 
 
 def field_schema(schema: type, key: str) -> type | None:

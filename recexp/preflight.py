@@ -1,6 +1,7 @@
 """Compose and check the config before Hydra starts a run: a config that cannot run fails with
-one line before any run dir is made or any heavy library is imported, and a run dir that already
-holds a run is refused so nothing is overwritten."""
+one line before any run dir is made or any heavy library is imported, a run dir that already
+holds a run is refused so nothing is overwritten, and a run dir (sweep dir) or cache_dir that cannot
+be written or has less than min_free_gb free is refused (recexp/dirs_check.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hydra import compose, initialize_config_dir
 from hydra._internal.utils import get_args_parser
 from omegaconf import DictConfig, OmegaConf
 
+from recexp.dirs_check import check_dirs
 from recexp.distributed import is_main_process, world_size
 from recexp.errors import ConfigError
 from recexp.validation import validate
@@ -33,7 +35,8 @@ def preflight(argv: list[str], config_dir: Path) -> None:
     if args.multirun:
         from hydra_plugins.recexp_optuna_sweeper._precheck import preflight_sweep
 
-        preflight_sweep(args.config_name or "config", args.overrides, config_dir)
+        base = preflight_sweep(args.config_name or "config", args.overrides, config_dir)
+        check_dirs({"hydra.sweep.dir": str(base.hydra.sweep.dir), "cache_dir": base.cache_dir}, base.min_free_gb)
         return
     _check_distributed_run_dir(args.overrides)
     with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
@@ -43,6 +46,7 @@ def preflight(argv: list[str], config_dir: Path) -> None:
             raise ConfigError(_null_parent_message(args.config_name or "config", args.overrides)) from None
     _refuse_sweep_without_multirun(cfg, argv)
     validate(task_config(cfg))
+    check_dirs({"hydra.run.dir": str(cfg.hydra.run.dir), "cache_dir": cfg.cache_dir}, cfg.min_free_gb)
     if is_main_process():  # other ranks start later, when rank 0 may have begun writing the run dir
         check_run_dir(Path(str(cfg.hydra.run.dir)), bool(cfg.resume))
     from recexp.paradigms.samples_provenance import preflight_samples  # reads data only when reusing samples

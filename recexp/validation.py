@@ -85,6 +85,18 @@ def _check_dataset(ds: DictConfig) -> None:
     for key in ("k_core", "max_review_chars"):
         if ds[key] < 0:
             raise ConfigError(f"dataset.{key}: must be >= 0, got {ds[key]}")
+    _check_remotes(ds)
+
+
+def _check_remotes(ds: DictConfig) -> None:
+    """Download urls are https unless ``dataset.allow_http``; the extraction cap is positive."""
+    from recexp.data.transport import check_url
+
+    for name in ("reviews_remote", "meta_remote"):
+        if ds[name].url is not None:
+            check_url(ds[name].url, allow_http=ds.allow_http, key=f"dataset.{name}.url")
+    if not ds.max_extract_gb > 0:
+        raise ConfigError(f"dataset.max_extract_gb: a size in GB > 0; got {ds.max_extract_gb}")
 
 
 

@@ -73,7 +73,7 @@ def test_unknown_stage_lists_allowed():
 
 
 def test_key_forced_in_with_plus_is_rejected():
-    with pytest.raises(Exception, match=r"dataset\.bogus: unknown key; allowed keys here: context, dedupe"):
+    with pytest.raises(Exception, match=r"dataset\.bogus: unknown key; allowed keys here: allow_http, context, dedupe"):
         validate(_compose("+dataset.bogus=1"))
 
 

@@ -106,7 +106,7 @@ class OptunaSweeperImpl:
         """The next trials to run, or None when the study has n_trials finished trials.
         Waits (polling) while the free slots are all held by trials running elsewhere."""
         while True:
-            fail_stale_trials(study)  # trials of a killed sweep: FAIL + re-queued
+            fail_stale_trials(study, self._storage)  # trials of a killed sweep: FAIL + re-queued
             counts = state_counts(study)
             done = finished(counts) + (counts[TrialState.FAIL] if self._grid else 0)  # no grid point twice
             if done >= n_trials:

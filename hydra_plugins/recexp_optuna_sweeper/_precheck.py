@@ -29,9 +29,9 @@ CONFIG_ERROR_NAMES = ("ConfigError", "ConfigCompositionException", "MissingConfi
                       "OverrideParseException", "ConfigKeyError", "ConfigAttributeError", "ValidationError")
 
 
-def preflight_sweep(config_name: str, overrides: list[str], config_dir: Path) -> None:
-    """Compose the sweep's base config; for a recexp_optuna sweep, check its search space (keys,
-    distributions) and the trial config at each probe point. Creates nothing."""
+def preflight_sweep(config_name: str, overrides: list[str], config_dir: Path) -> DictConfig:
+    """Compose the sweep's base config (returned); for a recexp_optuna sweep, check its search space
+    (keys, distributions) and the trial config at each probe point. Creates nothing."""
     from hydra import compose, initialize_config_dir
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -42,7 +42,7 @@ def preflight_sweep(config_name: str, overrides: list[str], config_dir: Path) ->
     with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
         cfg = compose(config_name, overrides=plain, return_hydra_config=True)
         if not str(cfg.hydra.sweeper.get("_target_", "")).endswith("RecexpOptunaSweeper"):
-            return
+            return cfg
         params = OmegaConf.to_container(cfg.hydra.sweeper.params, resolve=True)
         task = [o.input_line for o in parsed if not o.get_key_element().lstrip("+~").startswith("hydra.")]
         space = parse_search_space(params, task, lambda key: _is_new_key(cfg, key))
@@ -50,6 +50,7 @@ def preflight_sweep(config_name: str, overrides: list[str], config_dir: Path) ->
         hydra_overrides = [line for line in plain if line not in task]
         check_trial_configs(space, lambda trial: compose(config_name, overrides=hydra_overrides + trial,
                                                           return_hydra_config=True))
+    return cfg
 
 
 def _is_new_key(cfg: DictConfig, key: str) -> bool:

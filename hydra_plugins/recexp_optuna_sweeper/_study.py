@@ -3,8 +3,11 @@
 Trials left RUNNING by a sweep that died are found by Optuna's heartbeat: the sweeper records a
 heartbeat for each trial in flight every ``heartbeat_interval`` seconds; a RUNNING trial silent for
 twice that is failed and re-queued with the same params (``RetryHeartbeatStaleTrialCallback``), so
-a resumed study ends with exactly ``n_trials`` finished trials."""
+a resumed study ends with exactly ``n_trials`` finished trials. Optuna never fails a RUNNING trial
+that has no heartbeat at all (one whose sweep died inside ``study.ask``, which samples the params,
+or right after it): such a trial is given a heartbeat when found, so it goes stale like the others."""
 
+import logging
 import threading
 import time
 import warnings
@@ -18,6 +21,7 @@ from optuna.trial import TrialState
 
 from recexp.errors import ConfigError
 
+log = logging.getLogger(__name__)
 SQLITE = "sqlite:///"
 
 
@@ -59,11 +63,39 @@ def _create_storage(url: str, engine_kwargs: dict, heartbeat: dict, attempts: in
     raise AssertionError("unreachable")
 
 
-def fail_stale_trials(study: optuna.Study) -> None:
+def fail_stale_trials(study: optuna.Study, storage: RDBStorage) -> None:
     """Fail (and re-queue) RUNNING trials whose heartbeat went stale: their sweep died."""
+    adopt_silent_trials(study, storage)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
+
+
+def adopt_silent_trials(study: optuna.Study, storage: RDBStorage) -> list[int]:
+    """Record a first heartbeat for RUNNING trials that have none (their sweep died between
+    ``study.ask`` and its first heartbeat); returns their ids. A live sweep's trial caught in that
+    instant loses nothing: its own heartbeats follow at once."""
+    if storage.get_heartbeat_interval() is None:
+        return []
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    silent = [t._trial_id for t in running if not _has_heartbeat(storage, t._trial_id)]
+    for trial_id in silent:
+        storage.record_heartbeat(trial_id)  # Optuna ignores the clash if the owner recorded one meanwhile
+    if silent:
+        log.warning("%d RUNNING trial(s) without a heartbeat (a sweep died right after asking them): they are "
+                    "failed and re-queued unless a live sweep beats for them within the grace period", len(silent))
+    return silent
+
+
+def _has_heartbeat(storage: RDBStorage, trial_id: int) -> bool:
+    """Whether a heartbeat row exists for the trial (Optuna's schema: no public query for it)."""
+    from optuna.storages._rdb import models
+
+    session = storage.scoped_session()
+    try:
+        return models.TrialHeartbeatModel.where_trial_id(trial_id, session) is not None
+    finally:
+        session.close()
 
 
 def open_study(name: str, storage: RDBStorage, directions: list[str], sampler: Any, pruner: Any) -> optuna.Study:

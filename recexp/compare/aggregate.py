@@ -44,8 +44,9 @@ def _seeds(group: pd.DataFrame) -> str:
 
 
 # Config keys that may differ between the runs of one group: the seed, a sweep trial's identity,
-# the tracker's naming, and where the data came from (the data fingerprint decides sameness).
-FREE_KEYS = ("seed", "resume", "cache_dir")
+# the tracker's naming, where the data came from (the data fingerprint decides sameness), how
+# it may be fetched and the disk check (runs made before such a setting existed lack it).
+FREE_KEYS = ("seed", "resume", "cache_dir", "min_free_gb", "dataset.allow_http", "dataset.max_extract_gb")
 FREE_PREFIXES = ("optuna.", "logger.")
 FREE_SUFFIXES = ("_path",)
 

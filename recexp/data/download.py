@@ -3,7 +3,10 @@
 ``ensure_file`` returns a local path for a raw file: the user's own copy when present, else a
 cached (or freshly downloaded, verified and, for archives, extracted) copy under
 ``<cache_dir>/raw``. Downloads stream into ``<name>.part``, resume with HTTP ranges, retry
-broken connections, and are renamed into place only after verification.
+broken connections, and are renamed into place only after verification (``remote.size`` and
+``remote.sha256`` when pinned: ``recexp data pin``, recexp/data/pin.py). Only https is fetched
+unless the caller allows plain http (``recexp.data.transport``); archive members are extracted
+under a size cap (``recexp.data.archive``).
 """
 
 from __future__ import annotations
@@ -13,26 +16,22 @@ import http.client
 import logging
 import os
 import re
-import tarfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import zipfile
 import zlib
-from contextlib import ExitStack, contextmanager
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, Iterator
+from typing import Any
 
-from tqdm import tqdm
-
+from recexp.data.archive import MemberMissingError, extract_member
 from recexp.data.fingerprint import file_sha256, hashes_dir
+from recexp.data.streams import CHUNK, copy_stream
+from recexp.data.transport import check_url, opener
 
 log = logging.getLogger(__name__)
 
-CHUNK = 1 << 20
 RETRY_BACKOFF_S = 0.5  # sleep before retry n is n * RETRY_BACKOFF_S
-_TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz")
 _NETWORK_ERRORS = (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException)
 
 
@@ -61,6 +60,8 @@ def ensure_file(
     config_key: str | None = None,
     timeout: float = 30.0,
     retries: int = 3,
+    allow_http: bool = False,
+    max_extract_gb: float | None = None,
 ) -> Path:
     """Return a local path for a raw data file, downloading ``remote`` when it is absent.
 
@@ -70,28 +71,61 @@ def ensure_file(
     ``<cache_dir>/raw/<url's last component>`` so that several members share one download.
     ``config_key`` (e.g. ``dataset.reviews_path``) is named in error messages as the way to
     point at an existing copy. ``timeout`` bounds connect and each read (seconds); ``retries``
-    counts re-attempts after a broken connection.
+    counts re-attempts after a broken connection. A plain-http url (or redirect) is refused
+    unless ``allow_http``; ``max_extract_gb`` caps an archive member's extracted size.
     """
     if local_path is not None and Path(local_path).expanduser().exists():
         return Path(local_path).expanduser()
     if remote.url is None:
         raise DataFileMissingError(_no_url_message(local_path, config_key))
-    raw_dir = Path(cache_dir).expanduser() / "raw"
     member = remote.archive_member
-    name = remote.filename or (PurePosixPath(member).name if member else _url_name(remote.url))
-    target = Path(local_path).expanduser() if local_path is not None else raw_dir / name
-    download = raw_dir / _url_name(remote.url) if member else target
-    memo = hashes_dir(Path(cache_dir).expanduser())
-    if target.exists() and (member or _verifies(target, remote, memo)):
+    target = Path(local_path).expanduser() if local_path is not None else download_path(remote, cache_dir, member=True)
+    fetch = dict(progress=progress, config_key=config_key, timeout=timeout, retries=retries, allow_http=allow_http)
+    if not member:
+        return fetch_remote(remote, cache_dir, dest=target, **fetch)
+    if target.exists():
         return target
-    if not member or not (download.exists() and _verifies(download, remote, memo)):
-        try:
-            _download(remote, download, memo, timeout=timeout, retries=retries, progress=progress)
-        except _NETWORK_ERRORS as exc:
-            raise DataFileMissingError(_unreachable_message(remote, download, config_key, exc)) from exc
-    if member:
-        _extract(download, member, target, progress=progress)
+    archive = fetch_remote(remote, cache_dir, **fetch)
+    try:
+        extract_member(archive, member, target, max_gb=max_extract_gb, progress=progress)
+    except MemberMissingError as exc:
+        raise DataFileMissingError(str(exc)) from None
     return target
+
+
+def download_path(remote: Any, cache_dir: str | Path, *, member: bool = False) -> Path:
+    """Where ``remote`` is kept in ``<cache_dir>/raw``: the download itself (an archive under its
+    url's name), or with ``member`` the extracted member's file."""
+    raw_dir = Path(cache_dir).expanduser() / "raw"
+    if remote.archive_member and not member:
+        return raw_dir / _url_name(remote.url)
+    inner = PurePosixPath(remote.archive_member).name if remote.archive_member else None
+    return raw_dir / (remote.filename or inner or _url_name(remote.url))
+
+
+def fetch_remote(
+    remote: Any,
+    cache_dir: str | Path,
+    *,
+    dest: Path | None = None,
+    progress: bool = True,
+    config_key: str | None = None,
+    timeout: float = 30.0,
+    retries: int = 3,
+    allow_http: bool = False,
+) -> Path:
+    """The verified download of ``remote.url`` at ``dest`` (default ``download_path``): a copy
+    already there that verifies is reused, else it is downloaded (resumed, retried, verified)."""
+    check_url(remote.url, allow_http=allow_http)
+    dest = dest or download_path(remote, cache_dir)
+    memo = hashes_dir(Path(cache_dir).expanduser())
+    if dest.exists() and _verifies(dest, remote, memo):
+        return dest
+    try:
+        _download(remote, dest, memo, timeout=timeout, retries=retries, progress=progress, allow_http=allow_http)
+    except _NETWORK_ERRORS as exc:
+        raise DataFileMissingError(_unreachable_message(remote, dest, config_key, exc)) from exc
+    return dest
 
 
 def _no_url_message(local_path: str | None, config_key: str | None) -> str:
@@ -102,12 +136,9 @@ def _no_url_message(local_path: str | None, config_key: str | None) -> str:
 
 def _unreachable_message(remote: Any, dest: Path, config_key: str | None, exc: BaseException) -> str:
     terms = f" (accept its terms first: {remote.terms})" if remote.terms else ""
-    key = config_key or "the dataset's local path"
     reason = " ".join(str(exc).split())
-    return (
-        f"could not download {remote.url} ({type(exc).__name__}: {reason}); fetch it{terms} and save it "
-        f"as {dest}, or set {key} to the path of an existing copy"
-    )
+    local = f", or set {config_key} to the path of an existing copy" if config_key else ""
+    return f"could not download {remote.url} ({type(exc).__name__}: {reason}); fetch it{terms} and save it as {dest}{local}"
 
 
 def _url_name(url: str) -> str:
@@ -135,12 +166,14 @@ def _verifies(path: Path, remote: Any, memo: Path) -> bool:
     return True
 
 
-def _download(remote: Any, dest: Path, memo: Path, *, timeout: float, retries: int, progress: bool) -> None:
+def _download(remote: Any, dest: Path, memo: Path, *, timeout: float, retries: int, progress: bool,
+              allow_http: bool) -> None:
     """Download ``remote.url`` to ``dest`` via ``dest.part``: resume, retry, verify, rename."""
     part = _part_path(dest)
     part.parent.mkdir(parents=True, exist_ok=True)
     log.info("downloading %s -> %s%s", remote.url, dest, f" (terms: {remote.terms})" if remote.terms else "")
-    fetch = dict(url=remote.url, part=part, timeout=timeout, retries=retries, progress=progress)
+    fetch = dict(url=remote.url, part=part, timeout=timeout, retries=retries, progress=progress,
+                 allow_http=allow_http)
     try:
         total = _fetch_retrying(**fetch)
     except _RangeNotSatisfiable as exc:
@@ -164,12 +197,13 @@ def _finish(part: Path, dest: Path, remote: Any, total: int | None, memo: Path) 
     log.info("saved %s (%d bytes)", dest, dest.stat().st_size)
 
 
-def _fetch_retrying(*, url: str, part: Path, timeout: float, retries: int, progress: bool) -> int | None:
+def _fetch_retrying(*, url: str, part: Path, timeout: float, retries: int, progress: bool,
+                    allow_http: bool) -> int | None:
     """``_fetch`` with up to ``retries`` re-attempts (each resuming) after transient errors."""
     attempt = 0
     while True:
         try:
-            return _fetch(url, part, timeout=timeout, progress=progress)
+            return _fetch(url, part, timeout=timeout, progress=progress, allow_http=allow_http)
         except _NETWORK_ERRORS as exc:
             attempt += 1
             if attempt > retries or (isinstance(exc, urllib.error.HTTPError) and exc.code < 500):
@@ -178,12 +212,12 @@ def _fetch_retrying(*, url: str, part: Path, timeout: float, retries: int, progr
             time.sleep(RETRY_BACKOFF_S * attempt)
 
 
-def _fetch(url: str, part: Path, *, timeout: float, progress: bool) -> int | None:
+def _fetch(url: str, part: Path, *, timeout: float, progress: bool, allow_http: bool) -> int | None:
     """Stream ``url`` into ``part``, resuming from its size; return the full size when known."""
     offset = part.stat().st_size if part.exists() else 0
     headers = {"Range": f"bytes={offset}-"} if offset else {}
     try:
-        response = urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout)
+        response = opener(allow_http).open(urllib.request.Request(url, headers=headers), timeout=timeout)
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and offset:
             raise _RangeNotSatisfiable(_range_total(exc.headers.get("Content-Range"))) from exc
@@ -197,7 +231,7 @@ def _fetch(url: str, part: Path, *, timeout: float, progress: bool) -> int | Non
         if total is None and length is not None:
             total = offset + length
         with open(part, "ab" if offset else "wb") as out:
-            got = _copy(response, out, total=total, initial=offset, desc=part.stem, progress=progress)
+            got = copy_stream(response, out, total=total, initial=offset, desc=part.stem, progress=progress)
     if length is not None and got < length:
         raise http.client.IncompleteRead(b"", length - got)
     return total
@@ -207,19 +241,6 @@ def _range_total(content_range: str | None) -> int | None:
     """The full size from a ``Content-Range: bytes a-b/N`` (or ``bytes */N``) header."""
     match = re.search(r"/(\d+)\s*$", content_range or "")
     return int(match.group(1)) if match else None
-
-
-def _copy(src: IO[bytes], dst: IO[bytes], *, total: int | None, initial: int, desc: str, progress: bool) -> int:
-    """Copy ``src`` to ``dst`` in chunks under a byte progress bar; return the bytes copied."""
-    copied = 0
-    bar = tqdm(total=total, initial=initial, desc=desc, disable=not progress, unit="B", unit_scale=True,
-               unit_divisor=1024)
-    with bar:
-        while chunk := src.read(CHUNK):
-            dst.write(chunk)
-            copied += len(chunk)
-            bar.update(len(chunk))
-    return copied
 
 
 def _check(path: Path, remote: Any, total: int | None, memo: Path, *, gz: bool) -> None:
@@ -244,54 +265,3 @@ def _check_gzip(path: Path) -> None:
                 pass
     except (OSError, EOFError, zlib.error) as exc:
         raise DownloadVerificationError(f"{path}: gzip expected a complete stream, got {exc}") from exc
-
-
-def _extract(archive: Path, member: str, dest: Path, *, progress: bool) -> None:
-    """Stream ``member`` out of ``archive`` into ``dest`` (via ``dest.part``, renamed on success)."""
-    part = _part_path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    log.info("extracting %s from %s -> %s", member, archive, dest)
-    try:
-        with _open_member(archive, member) as src, open(part, "wb") as out:
-            _copy(src, out, total=None, initial=0, desc=dest.name, progress=progress)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    os.replace(part, dest)
-
-
-@contextmanager
-def _open_member(archive: Path, member: str) -> Iterator[IO[bytes]]:
-    """Open ``member`` of a zip or tar; ``inner.tar/path`` reaches into a tar inside the archive."""
-    outer, inner = _split_member(member)
-    with ExitStack() as stack:
-        if zipfile.is_zipfile(archive):
-            zf = stack.enter_context(zipfile.ZipFile(archive))
-            if outer not in zf.namelist():
-                raise _member_missing(outer, archive)
-            stream = stack.enter_context(zf.open(outer))
-        else:
-            stream = _tar_member(stack, stack.enter_context(open(archive, "rb")), outer, archive)
-        yield _tar_member(stack, stream, inner, archive) if inner else stream
-
-
-def _split_member(member: str) -> tuple[str, str | None]:
-    """Split ``a/inner.tar/b/file`` into ``("a/inner.tar", "b/file")`` (no tar component: no split)."""
-    parts = PurePosixPath(member).parts
-    for i, part in enumerate(parts[:-1]):
-        if part.endswith(_TAR_SUFFIXES):
-            return "/".join(parts[: i + 1]), "/".join(parts[i + 1 :])
-    return member, None
-
-
-def _tar_member(stack: ExitStack, fileobj: IO[bytes], name: str, archive: Path) -> IO[bytes]:
-    """Scan a tar stream (``r|*``) for ``name`` and return its contents as a stream."""
-    tar = stack.enter_context(tarfile.open(fileobj=fileobj, mode="r|*"))
-    for info in tar:
-        if info.isfile() and info.name.removeprefix("./") == name:
-            return tar.extractfile(info)
-    raise _member_missing(name, archive)
-
-
-def _member_missing(name: str, archive: Path) -> DataFileMissingError:
-    return DataFileMissingError(f"{name} not found in {archive}; check remote.archive_member")

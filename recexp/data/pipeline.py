@@ -116,14 +116,20 @@ def _raw_files(ds: DictConfig, cache_root: Path) -> dict[str, Path]:
                  for name, path in split_paths(ds.split).items()}
     else:
         files = {"reviews": ensure_file(ds.reviews_path, ds.reviews_remote, cache_root,
-                                        config_key="dataset.reviews_path")}
+                                        config_key="dataset.reviews_path", **_download_policy(ds))}
     local_reviews = ds.split.strategy.value == "given" or ds.reviews_path is not None
     if ds.meta_path is not None or (ds.meta_remote.url is not None and not local_reviews):
-        files["meta"] = ensure_file(ds.meta_path, ds.meta_remote, cache_root, config_key="dataset.meta_path")
+        files["meta"] = ensure_file(ds.meta_path, ds.meta_remote, cache_root, config_key="dataset.meta_path",
+                                    **_download_policy(ds))
     elif ds.meta_remote.url is not None:  # local reviews: never download a metadata archive behind the user's back
         log.warning("data: the reviews are a local file and dataset.meta_path is not set: no item metadata "
                     "(titles, categories), so prompts show items without them; add dataset.meta_path=FILE for it")
     return files
+
+
+def _download_policy(ds: DictConfig) -> dict[str, Any]:
+    """What a download may do: plain http (``dataset.allow_http``), extracted size (``dataset.max_extract_gb``)."""
+    return {"allow_http": bool(ds.allow_http), "max_extract_gb": float(ds.max_extract_gb)}
 
 
 def _source_code_version(fmt: str) -> int:

@@ -1,5 +1,6 @@
 """A sweep killed midway (SIGKILL) and re-run with the same command ends with exactly n_trials
-COMPLETE trials: the killed trial's heartbeat goes stale, it is failed and re-queued."""
+COMPLETE trials: the killed trial's heartbeat goes stale, it is failed and re-queued; also when the
+kill came between study.ask and the trial's first heartbeat (the resumed sweep gives it one)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from contextlib import closing
 
+import pytest
+
+from ..conftest import ROOT
 from .helpers import CLASSIC, LR, command, study, sweep_args
 
 N_TRIALS = 5
@@ -30,7 +35,7 @@ def _complete(tmp_path) -> int:
 
 def _running_with_heartbeat(tmp_path) -> int:
     """RUNNING trials whose first heartbeat is stored (a trial asked but not yet beating is not
-    "inside a trial": a kill in that instant is the open gap noted in the sweeper's heartbeat docs)."""
+    "inside a trial": a kill in that instant is test_killed_right_after_ask_resumes)."""
     try:
         with closing(sqlite3.connect(f"file:{tmp_path / 'optuna.db'}?mode=ro", uri=True)) as con:
             return con.execute("SELECT COUNT(*) FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
@@ -62,3 +67,38 @@ def test_killed_sweep_resumes_to_exactly_n_trials(tmp_path):
         retried = [t for t in trials if t.system_attrs.get("failed_trial") == failed.number]
         assert retried and retried[0].params == failed.params and retried[0].state.name == "COMPLETE"
     assert (tmp_path / "resume" / "best_trial.yaml").exists()
+
+
+# run.py in a process that dies (SIGKILL) at the sweeper's first heartbeat, i.e. right after its
+# first study.ask: the trial is RUNNING, its params sampled, and no heartbeat is stored
+DIE_AT_FIRST_HEARTBEAT = """
+import os, runpy, signal, sys
+from optuna.storages import RDBStorage
+RDBStorage.record_heartbeat = lambda self, trial_id: os.kill(os.getpid(), signal.SIGKILL)
+sys.argv = ["run.py", *sys.argv[1:]]
+runpy.run_path("run.py", run_name="__main__")
+"""
+
+
+def _heartbeats(tmp_path) -> int:
+    with closing(sqlite3.connect(f"file:{tmp_path / 'optuna.db'}?mode=ro", uri=True)) as con:
+        return con.execute("SELECT COUNT(*) FROM trial_heartbeats").fetchone()[0]
+
+
+@pytest.mark.slow  # two run.py processes and a grace period (~20 s); tests/sweeps/test_study.py covers it fast
+def test_killed_right_after_ask_resumes(tmp_path):
+    args = sweep_args(tmp_path, "asked", "hydra.sweeper.n_trials=1", "hydra.sweeper.n_jobs=1",
+                      "hydra.sweeper.heartbeat_interval=1", *CLASSIC, LR)
+    killed = subprocess.run([sys.executable, "-c", DIE_AT_FIRST_HEARTBEAT, *args], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    orphan, = study(tmp_path, "asked").trials
+    assert orphan.state.name == "RUNNING" and orphan.params and _heartbeats(tmp_path) == 0
+
+    proc = subprocess.run(command(args), capture_output=True, text=True, timeout=120)  # waited forever before
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "1 RUNNING trial(s) without a heartbeat" in proc.stdout + proc.stderr
+    failed, retried = study(tmp_path, "asked").trials
+    assert failed.number == orphan.number and failed.state.name == "FAIL"
+    assert retried.system_attrs.get("failed_trial") == orphan.number
+    assert retried.params == orphan.params and retried.state.name == "COMPLETE"
