@@ -1,10 +1,64 @@
-"""Publish a directory built in a temporary sibling, so readers never see a half-written one."""
+"""Build a cache directory safely: one builder at a time, in a temporary sibling, published by a
+rename, so readers never see a half-written one.
+
+A builder holds ``build_lock(target)`` (an OS file lock on ``.<name>.lock`` beside the target,
+which the system releases when its holder exits or is killed), so a second process wanting the
+same target waits for the first and then reuses its result instead of building it again. The
+temporary siblings are named ``.<name>-*``; a build killed with ``kill -9`` leaves its sibling
+behind, never the target. Such a sibling is never read, and the next builder of that target
+removes it (``remove_orphans``): while it holds the lock no live builder of that target exists, so
+every sibling is an orphan. Nothing is removed by age or by pid, so a slow live build is never
+touched (a recexp older than this lock, building into the same cache at the same time, would not
+take the lock: do not mix versions on one cache while building)."""
 
 from __future__ import annotations
 
+import glob
+import logging
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
+
+log = logging.getLogger(__name__)
+
+
+def lock_path(target: Path) -> Path:
+    """The lock file of ``target``: ``.<name>.lock`` beside it (kept after release)."""
+    return target.parent / f".{target.name}.lock"
+
+
+@contextmanager
+def build_lock(target: Path, what: str) -> Iterator[None]:
+    """Hold the build lock of ``target``; a process that finds it held says so (log prefix
+    ``what``) and waits for its holder to finish (or die)."""
+    from filelock import FileLock, Timeout
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path(target))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        log.info("%s: another process is building %s; waiting for it (lock %s)", what, target, lock.lock_file)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def remove_orphans(target: Path, what: str) -> list[Path]:
+    """Remove the temporary siblings ``.<name>-*`` that killed builds of ``target`` left; call it
+    only while holding ``build_lock(target)``. Returns what it removed (each is logged)."""
+    orphans = sorted(target.parent.glob(f".{glob.escape(target.name)}-*"))
+    for path in orphans:
+        log.warning("%s: removing %s, left by a build of %s that was killed", what, path, target.name)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    return orphans
 
 
 def publish_dir(tmp: Path, target: Path, is_complete: Callable[[Path], bool]) -> None:

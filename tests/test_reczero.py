@@ -119,7 +119,7 @@ def test_killed_run_resumes_from_last_checkpoint(tmp_path):
 
 
 def test_resume_skips_a_checkpoint_whose_save_was_killed(tmp_path):
-    from recexp.paradigms.grpo import last_complete_checkpoint
+    from recexp.paradigms.training import last_complete_checkpoint
 
     assert last_complete_checkpoint(tmp_path / "none") is None
     for step in (2, 4, 10):

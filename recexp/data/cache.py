@@ -6,7 +6,8 @@ indexes; an uncompressed Arrow IPC file, memory-mapped when read, so the text is
 whole), item_order.npy, items.parquet (when the source has metadata), train/valid/test.parquet
 (each split's rows with a ``row`` column pointing into interactions.parquet), stats.json (written
 last: marks the directory complete). Written into a temporary sibling and renamed, so a crash or
-a concurrent job never leaves a half-written cache behind."""
+a concurrent job never leaves a half-written cache behind; ``recexp.data.pipeline`` builds it under
+its build lock (``recexp.publish``: one builder at a time, orphans of killed builds removed)."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from recexp.data.fingerprint import file_sha256, fingerprint, hashes_dir
 from recexp.data.processing import Processed, process
 from recexp.data.raw import RawData
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
+from recexp.publish import build_lock, remove_orphans
 
 log = logging.getLogger(__name__)
 _CONTEXT_SOURCES = {"earlier_interactions": "interactions strictly earlier than the target (timestamps)",
@@ -41,26 +42,47 @@ def load_dataset(ds: DictConfig, cache_dir: str | Path) -> Dataset:
     raw_files, source, params, digest = _identify(ds, cache_root)
     scale = RatingScale.of(ds.rating_scale)
     directory = cache_root / "processed" / f"{ds.name}-{digest[:16]}"
-    cache_hit = cache.is_complete(directory)
+    built = None if cache.is_complete(directory) else _build_locked(ds, raw_files, scale, directory,
+                                                                     {"source": source, "processing_params": params})
+    cache_hit = built is None
     if cache_hit:
         if ds.strict:
             _recheck_strict(ds, raw_files, scale, directory)
         log.info("data: reusing cached splits in %s", directory)
         processed, stats = cache.read_processed(directory)
     else:
-        raw = _read(ds, raw_files, scale, directory)
-        spilled = raw.reviews_file
-        try:
-            log.info("data: processing %d interactions", raw.interactions.num_rows)
-            extra = {"source": source, "processing_params": params, "skipped": raw.skipped, "n_lines": raw.n_lines}
-            processed = process(raw, **params)
-            stats = cache.write_processed(processed, directory, extra)
-        finally:  # moved into the cache when it was written; left behind only on failure
-            if spilled is not None:
-                spilled.unlink(missing_ok=True)
-        log.info("data: cached splits in %s", directory)
+        processed, stats = built
     return Dataset(processed, ds.name, digest, directory, _data_metrics(digest, directory, cache_hit, stats),
                    scale)
+
+
+def _build_locked(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale, directory: Path,
+                  identity: dict) -> tuple[Processed, dict] | None:
+    """Build the cache directory holding its build lock (``recexp.publish``); None when another
+    process built it while this one waited. Orphans of killed builds (a temporary directory, a
+    review spill) are removed first."""
+    with build_lock(directory, "data"):
+        if cache.is_complete(directory):
+            return None
+        remove_orphans(directory, "data")
+        return _build(ds, raw_files, scale, directory, identity)
+
+
+def _build(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale, directory: Path,
+           identity: dict) -> tuple[Processed, dict]:
+    """Read, process and write the splits; ``identity`` (source, processing params) goes into stats.json."""
+    raw = _read(ds, raw_files, scale, directory)
+    spilled = raw.reviews_file
+    try:
+        log.info("data: processing %d interactions", raw.interactions.num_rows)
+        processed = process(raw, **identity["processing_params"])
+        stats = cache.write_processed(processed, directory,
+                                      {**identity, "skipped": raw.skipped, "n_lines": raw.n_lines})
+    finally:  # moved into the cache when it was written; left behind only on failure
+        if spilled is not None:
+            spilled.unlink(missing_ok=True)
+    log.info("data: cached splits in %s", directory)
+    return processed, stats
 
 
 def _recheck_strict(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale, directory: Path) -> None:
@@ -72,9 +94,11 @@ def _recheck_strict(ds: DictConfig, raw_files: dict[str, Path], scale: RatingSca
         return
     log.info("data: dataset.strict=true and the cached splits in %s skipped %d input lines (%s); "
              "re-reading the raw files strictly", directory, sum(skipped.values()), ", ".join(sorted(skipped)))
-    raw = _read(ds, raw_files, scale, directory)
-    if raw.reviews_file is not None:  # strict tolerated every skip (e.g. a repeated metadata item)
-        raw.reviews_file.unlink(missing_ok=True)
+    with build_lock(directory, "data"):  # its review spill is a sibling like a build's: one reader at a time
+        remove_orphans(directory, "data")
+        raw = _read(ds, raw_files, scale, directory)
+        if raw.reviews_file is not None:  # strict tolerated every skip (e.g. a repeated metadata item)
+            raw.reviews_file.unlink(missing_ok=True)
 
 
 def data_fingerprint(ds: DictConfig, cache_dir: str | Path) -> str:

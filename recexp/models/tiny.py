@@ -1,7 +1,9 @@
 """``model=tiny``: a small Qwen2-architecture model built offline, standing in for an instruct LLM.
 
 Built on first use and cached under ``<cache_dir>/models/tiny-<key>`` (key: the tiny config,
-the dataset fingerprint and the prompt settings), in three steps:
+the dataset fingerprint and the prompt settings; one process builds it while others wait, and a
+killed build leaves only a temporary sibling, removed by the next build: ``recexp.publish``), in
+three steps:
 
 1. tokenizer: byte-level BPE trained on the dataset's prompt texts, a Qwen-style chat template
    (``<|im_start|>``/``<|im_end|>``), and the template tags (``<rate>``, ``[pos]``, ...) added as
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from recexp.distributed import is_multi_process, run_single_process
-from recexp.publish import publish_dir
+from recexp.publish import build_lock, publish_dir, remove_orphans
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +65,19 @@ def ensure_tiny(cache_root: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -
     if (target / DONE_FILE).exists():
         log.info("model: reusing tiny model %s", target)
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
-        report = _build_alone(tmp, tiny_cfg, data, prompt_cfg)
-        (tmp / DONE_FILE).write_text(json.dumps(report, indent=2))
-        publish_dir(tmp, target, lambda d: (d / DONE_FILE).exists())
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with build_lock(target, "model"):  # a concurrent builder of the same model is waited for
+        if (target / DONE_FILE).exists():
+            log.info("model: reusing tiny model %s (built by another process meanwhile)", target)
+            return target
+        remove_orphans(target, "model")
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+        try:
+            log.info("model: building tiny model %s", target)
+            report = _build_alone(tmp, tiny_cfg, data, prompt_cfg)
+            (tmp / DONE_FILE).write_text(json.dumps(report, indent=2))
+            publish_dir(tmp, target, lambda d: (d / DONE_FILE).exists())
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 

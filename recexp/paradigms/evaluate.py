@@ -23,11 +23,20 @@ FALLBACK = "user_prior_mean, else train global mean"
 
 
 def evaluate(state: RunState) -> RunState:
+    _say_restart(state, "evaluate", "valid and test")
     return score_splits(state, ("valid", "test"), prefix="", filename="predictions.parquet")
 
 
 def evaluate_base(state: RunState) -> RunState:
+    _say_restart(state, "evaluate_base", "test")
     return score_splits(state, ("test",), prefix="base/", filename="base_predictions.parquet")
+
+
+def _say_restart(state: RunState, stage: str, splits: str) -> None:
+    """resume=true: evaluation keeps no partial predictions, so it always scores from the start."""
+    if state.cfg.resume:
+        log.info("%s: resume=true: scoring %s from the start (evaluation saves no partial predictions)",
+                 stage, splits)
 
 
 def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename: str) -> RunState:

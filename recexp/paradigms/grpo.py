@@ -19,7 +19,7 @@ from recexp.errors import ConfigError
 from recexp.jsonio import write_json
 from recexp.paradigms.load_model import set_predictor
 from recexp.paradigms.state import RunState
-from recexp.paradigms.training import training_args
+from recexp.paradigms.training import train, training_args
 
 log = logging.getLogger(__name__)
 
@@ -48,29 +48,12 @@ def grpo(state: RunState) -> RunState:
     quiet_progress(trainer)
     if callback is not None:  # the best step is saved as the trainer saves (a sharded model is gathered)
         callback.save = lambda model, directory: trainer.save_model(str(directory))
-    checkpoint = last_complete_checkpoint(Path(args.output_dir)) if cfg.resume else None
-    if checkpoint:
-        log.info("grpo: resuming from %s", checkpoint)
     started = time.perf_counter()
-    trainer.train(resume_from_checkpoint=checkpoint)
+    train(trainer, state, "grpo")
     state.metrics.update(_train_metrics(trainer, started, callback))
     state.metrics.update(counter.metrics("train"))
     _keep_final_model(state, trainer, callback)
     return state
-
-
-def last_complete_checkpoint(directory: Path) -> str | None:
-    """The newest ``checkpoint-N`` whose save finished (``trainer_state.json`` is written last): a
-    process killed while saving leaves a partial one, which a resume skips."""
-    if not directory.is_dir():
-        return None
-    steps = sorted((int(p.name.removeprefix("checkpoint-")), p) for p in directory.glob("checkpoint-*")
-                   if p.is_dir() and p.name.removeprefix("checkpoint-").isdigit())
-    for _step, path in reversed(steps):
-        if (path / "trainer_state.json").exists():
-            return str(path)
-        log.warning("grpo: skipping %s: its save did not finish (no trainer_state.json)", path)
-    return None
 
 
 def prompt_dataset(state: RunState, split: str, limit: int | None):

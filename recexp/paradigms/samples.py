@@ -51,6 +51,8 @@ def make_samples(state: RunState) -> tuple[pd.DataFrame, dict]:
     cfg = state.cfg
     method = cfg.paradigm.samples.method
     teacher = build_teacher(cfg.teacher, Path(cfg.cache_dir).expanduser())
+    if cfg.resume:
+        _say_how_samples_resume(teacher)
     job = SampleJob.build(state, teacher, pick_rows(state, cfg.paradigm.samples.n_samples))
     log.info("teacher_samples: %s on %d train interactions (teacher=%s)", method, len(job.items), cfg.teacher.name)
     examples, counts = SAMPLE_METHODS.get(method).make(job)
@@ -60,6 +62,16 @@ def make_samples(state: RunState) -> tuple[pd.DataFrame, dict]:
     _check_failures(counts, method, cfg.paradigm.samples.max_teacher_failure_rate)
     log.info("teacher_samples: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
     return pd.DataFrame(examples, columns=COLUMNS), counts
+
+
+def _say_how_samples_resume(teacher) -> None:
+    """resume=true: the samples are made again; say what the teacher's reply cache saves."""
+    if teacher is not None and teacher.cache is not None:
+        log.info("teacher_samples: resume=true: making the samples again; replies cached in %s are not asked "
+                 "again", teacher.cache.dir)
+    else:
+        log.info("teacher_samples: resume=true: making the samples again (this teacher caches no replies: "
+                 "every request is answered again)")
 
 
 def pick_rows(state: RunState, n: int) -> np.ndarray:

@@ -2,9 +2,12 @@
 
 Arguments come from the ``sft`` slot (``trainer@sft=sft``: keyword arguments of trl.SFTConfig,
 checked at composition). The loss is on the completion only (conversational prompt/completion
-pairs). The tuned model is saved to ``<run_dir>/sft_model`` and reloaded from there, so a GRPO
-stage after it rebuilds its reference model from the SFT weights. The module's imports are light:
-its config check (``check_sft``) runs while a config is validated."""
+pairs). With ``resume=true`` training continues from the last complete checkpoint in
+``<run_dir>/sft_checkpoints`` when there is one (``sft.args.save_strategy=steps``; the default
+"no" saves none, and the log says SFT starts over). The tuned model is saved to
+``<run_dir>/sft_model`` and reloaded from there, so a GRPO stage after it rebuilds its reference
+model from the SFT weights. The module's imports are light: its config check (``check_sft``) runs
+while a config is validated."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from recexp.distributed import is_main_process
 from recexp.errors import ConfigError
 from recexp.jsonio import write_json
 from recexp.paradigms.state import RunState
-from recexp.paradigms.training import training_args
+from recexp.paradigms.training import train, training_args
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,7 @@ def sft(state: RunState) -> RunState:
     if cfg.model.lora.enabled:
         _check_unsharded(trainer)
     started = time.perf_counter()
-    result = trainer.train()
+    result = train(trainer, state, "sft")
     state.metrics.update({"sft/steps": result.global_step, "sft/train_loss": result.training_loss,
                           "sft/train_seconds": round(time.perf_counter() - started, 1),
                           "sft/examples": len(state.samples)})

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    from recexp.teachers.cache import ReplyCache
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Teacher(ABC):
     ``build_teacher`` constructs it as ``cls(teacher_cfg, cache_root)``."""
 
     name: str = "teacher"
+    cache: ReplyCache | None = None  # where its replies are cached (None: it caches nothing)
 
     @classmethod
     def check_config(cls, cfg: Any) -> None:

@@ -82,3 +82,19 @@ def _load_best(best_dir: Path) -> dict | None:
 
 def _load_curve(path: Path) -> list[dict]:
     return json.loads(path.read_text()) if path.exists() else []
+
+
+class TrainingFinished(Exception):
+    """Raised by ``StopAtLastStep``: the checkpoint training resumed from is at the last step."""
+
+
+class StopAtLastStep(TrainerCallback):
+    """Resumed from a checkpoint at its last step (a run killed after training, e.g. while it
+    evaluated), transformers trains one step more: it compares the step count with max_steps only
+    after a step. This stops it before that step (``recexp.paradigms.training.train`` catches it),
+    once the checkpoint's weights and state are loaded."""
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        if state.max_steps > 0 and state.global_step >= state.max_steps:
+            raise TrainingFinished(f"step {state.global_step} of {state.max_steps}")
+        return control
