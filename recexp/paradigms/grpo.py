@@ -141,6 +141,9 @@ def _keep_final_model(state: RunState, trainer, callback) -> None:
         model = _load_weights(model, kept_dir)
         if is_main_process():
             state.tokenizer.save_pretrained(kept_dir)
+    elif callback is not None:
+        log.warning("grpo: no best valid step on record (no finite valid MAE, or a kill cut a best-step save "
+                    "short and its record was dropped); keeping the last step")
     state.model, state.model_path = model, str(kept_dir)
     set_predictor(state)
 

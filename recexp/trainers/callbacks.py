@@ -63,6 +63,8 @@ class ValidEvalCallback(TrainerCallback):
                  "top rating share %.2f", step, mae, metrics["coverage"], metrics["pearson"], metrics["pred_top_share"])
         if np.isfinite(mae) and (self.best is None or mae < self.best.get(SELECTION_KEY, np.inf)):
             self.best = record
+            if distributed.is_main_process():  # a save cut short must not leave best.json vouching for it
+                (self.best_dir / "best.json").unlink(missing_ok=True)
             self.save(model, self.best_dir)
             if distributed.is_main_process():
                 write_json(self.best_dir / "best.json", record)

@@ -45,3 +45,21 @@ def test_the_starting_model_is_not_reported_to_a_pruner(tmp_path):
     callback.on_train_begin(None, SimpleNamespace(global_step=0, is_world_process_zero=True), None, model=MODEL)
     callback.on_step_end(None, SimpleNamespace(global_step=5, is_world_process_zero=True), None, model=MODEL)
     assert reported == [5]
+
+
+def test_a_best_save_cut_short_leaves_no_best_json_vouching_for_it(tmp_path):
+    """A kill while the better step's weights overwrite best/ must not leave the older step's
+    best.json beside them: a resumed run would keep torn weights under the old record."""
+    callback = _callback(tmp_path, [0.8, 0.7])
+    callback.on_train_begin(None, SimpleNamespace(global_step=0, is_world_process_zero=True), None, model=MODEL)
+    assert (tmp_path / "best" / "best.json").exists()
+
+    def killed_mid_save(model, directory):
+        raise KeyboardInterrupt("killed while saving")
+
+    callback.save = killed_mid_save
+    try:
+        callback.on_step_end(None, SimpleNamespace(global_step=5, is_world_process_zero=True), None, model=MODEL)
+    except KeyboardInterrupt:
+        pass
+    assert not (tmp_path / "best" / "best.json").exists()
