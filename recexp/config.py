@@ -79,6 +79,9 @@ class ContextConfig:
     snippet_chars: int = 200  # review snippet length shown in a context
 
 
+REMOTE_KEYS = ("reviews_remote", "meta_remote")  # the DatasetConfig fields that name a download
+
+
 @dataclass
 class DatasetConfig:
     name: str = MISSING

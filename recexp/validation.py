@@ -9,7 +9,7 @@ import dataclasses
 
 from omegaconf import DictConfig, OmegaConf
 
-from recexp.config import RunConfig, field_schema
+from recexp.config import REMOTE_KEYS, RunConfig, field_schema
 from recexp.data.readers import DATA_FORMATS
 from recexp.data.scale import DEFAULT_SCALE
 from recexp.data.sufficiency import TRAINING_STAGES  # they read the train and valid splits
@@ -92,7 +92,7 @@ def _check_remotes(ds: DictConfig) -> None:
     """Download urls are https unless ``dataset.allow_http``; the extraction cap is positive."""
     from recexp.data.transport import check_url
 
-    for name in ("reviews_remote", "meta_remote"):
+    for name in REMOTE_KEYS:
         if ds[name].url is not None:
             check_url(ds[name].url, allow_http=ds.allow_http, key=f"dataset.{name}.url")
     if not ds.max_extract_gb > 0:

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from recexp.config import REMOTE_KEYS
 from recexp.errors import ConfigError
-
-REMOTES = ("reviews_remote", "meta_remote")
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ def pin_remotes(ds: DictConfig, cache_dir: str | Path, *, progress: bool = True)
     from recexp.data.download import fetch_remote
     from recexp.data.fingerprint import file_sha256, hashes_dir
 
-    named = [name for name in REMOTES if ds[name].url is not None]
+    named = [name for name in REMOTE_KEYS if ds[name].url is not None]
     if not named:
         raise ConfigError(f"dataset={ds.name}: nothing to pin, dataset.reviews_remote.url and "
                           "dataset.meta_remote.url are unset")
