@@ -139,8 +139,9 @@ def plain(model_dir: str, out_dir: str, overrides: list[str]) -> None:
                       "log": log, "peak_gpu_gb": peak}))
 
 
-def run_mode(mode: str, model_dir: Path, workdir: Path, overrides: list[str]) -> dict:
-    """One mode in a fresh process: wall seconds, peak RSS, and its training log and seconds."""
+def run_mode(mode: str, model_dir: Path, workdir: Path, overrides: list[str], limit_s: float | None = None) -> dict:
+    """One mode in a fresh process: wall seconds, peak RSS, and its training log and seconds. A mode
+    still running after ``limit_s`` is killed (its whole process group) and reported as such."""
     out = workdir / f"{mode}-{time.time_ns()}"
     if mode == "plain":
         command = [sys.executable, __file__, "--plain", str(model_dir), str(out), *overrides]
@@ -149,9 +150,14 @@ def run_mode(mode: str, model_dir: Path, workdir: Path, overrides: list[str]) ->
     out.mkdir(parents=True)
     started = time.perf_counter()
     with open(out / "stdout.txt", "w") as so, open(out / "stderr.txt", "w") as se:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=so, stderr=se)
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=so, stderr=se, start_new_session=True)
+        status, usage = _wait(proc, started + limit_s if limit_s else None)
     wall = time.perf_counter() - started
+    if status is None:
+        partial = _logged_steps(out / "run.log")
+        if not partial["steps"]:
+            return {"error": f"killed at its time limit ({limit_s:.0f} s) before its first step ended"}
+        return {**partial, "wall": wall, "rss_gb": float("nan"), "peak_gpu_gb": None, "killed": True}
     rss_gb, returncode = usage.ru_maxrss / 1024**2, os.waitstatus_to_exitcode(status)
     stdout, stderr = (out / "stdout.txt").read_text(), (out / "stderr.txt").read_text()
     if returncode != 0:
@@ -164,6 +170,32 @@ def run_mode(mode: str, model_dir: Path, workdir: Path, overrides: list[str]) ->
                   "log": json.loads((out / "train_log.json").read_text()),
                   "peak_gpu_gb": metrics.get("grpo/peak_gpu_memory_gb")}
     return {**result, "wall": wall, "rss_gb": rss_gb}
+
+
+def _logged_steps(run_log: Path) -> dict:
+    """What a killed run.py logged: its steps' scalars (``grpo step N/M (S s): key=value ...`` lines of
+    recexp.trainers.log_scalars) and the training seconds up to its last logged step."""
+    import re
+
+    lines = re.findall(r"grpo step (\d+)/\d+ \((\d+) s\): (.*)", run_log.read_text() if run_log.exists() else "")
+    log = [{k: float(v) for k, v in (pair.split("=", 1) for pair in scalars.split())} for _, _, scalars in lines]
+    steps = int(lines[-1][0]) if lines else 0
+    return {"steps": steps, "train_seconds": float(lines[-1][1]) if lines else 0.0, "log": log}
+
+
+def _wait(proc, deadline: float | None):
+    """(wait status, rusage) of ``proc`` (its own peak RSS), or (None, None) once killed at ``deadline``."""
+    import signal
+
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG if deadline else 0)
+        if pid:
+            return status, usage
+        if time.perf_counter() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            os.wait4(proc.pid, 0)
+            return None, None
+        time.sleep(0.5)
 
 
 def figures(result: dict, n_params: int, generation_batch: int, beta: float, peak_tflops: float | None) -> dict:
@@ -198,6 +230,8 @@ def main() -> None:
     parser.add_argument("--peak-tflops", type=float, default=None)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/recexp-gpu-grpo"))
     parser.add_argument("--json", type=Path, default=None, help="append one JSON line per mode to this file")
+    parser.add_argument("--limit-s", type=float, nargs="+", default=None,
+                        help="seconds each mode may run (one value for all, or one per mode); then it is killed")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     shape = REDUCED if args.reduced else QWEN_0_5B
@@ -216,14 +250,18 @@ def main() -> None:
     print(f"{'mode':<6} {'steps/s':>8} {'gen tok/s':>10} {'mean len':>9} {'peak GPU GB':>12} {'peak RSS GB':>12} "
           f"{'MFU':>7} {'train s':>8} {'wall s':>7}   seconds per step: " + " / ".join(PHASES))
     results = {}
+    limits = dict(zip(args.modes, (args.limit_s * len(args.modes))[:len(args.modes)] if args.limit_s else []))
     for mode in args.modes:
         if mode == "vllm" and not _vllm_installed():
             print(f"{'vllm':<6} skipped: vLLM is not installed (pip install -e '.[vllm]' on a CUDA machine)")
             continue
-        result = run_mode(mode, model_dir, args.workdir, overrides)
+        result = run_mode(mode, model_dir, args.workdir, overrides, limits.get(mode))
         if "error" in result:
             print(f"{mode:<6} failed: {result['error']}", flush=True)
             continue
+        if result.get("killed"):
+            print(f"{mode:<6} killed at its time limit after {result['steps']} steps: figures from its run.log "
+                  "(training seconds to the whole second, no peak memory)")
         results[mode] = result
         fig = figures(result, n_params, batch, cfg.trainer.args.beta, peak)
         mfu = f"{100 * fig['mfu']:.1f}%" if fig["mfu"] is not None else "n/a"
