@@ -1,8 +1,9 @@
 """The run entry point behind `python run.py ARGS` and `recexp run ARGS` (`recexp sweep ARGS` adds -m).
 
-Hydra reads the config tree shipped in the package (``pkg://recexp/conf``), so a run starts from
-any directory once recexp is installed. A config mistake ends as one line (exit 2), a failed run
-as one paragraph naming its stage, run dir and log (exit 1)."""
+Hydra reads the config tree ``conf/`` (``recexp.common.layout.CONF_DIR``: the checkout's, or the same
+folder inside an installed wheel), so a run starts from any directory once recexp is installed. A
+config mistake ends as one line (exit 2), a failed run as one paragraph naming its stage, run dir and
+log (exit 1)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,14 @@ import hydra  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
 import recexp.config  # noqa: E402,F401  (registers the schemas in the ConfigStore)
-from recexp.conf import CONF_DIR  # noqa: E402
+from recexp.common.layout import CONF_DIR  # noqa: E402
 from recexp.errors import CONFIG_ERROR_EXIT_CODE, CONFIG_ERRORS, describe  # noqa: E402
 from recexp.failure import RunFailed  # noqa: E402
 
 RUN_FAILED_EXIT_CODE = 1
 
 
-@hydra.main(version_base="1.3", config_path="pkg://recexp/conf", config_name="config")
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def hydra_main(cfg: DictConfig) -> float | dict | None:
     from recexp.launcher import launch
 

@@ -6,7 +6,7 @@ from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.config import GRPOTrainerConfig, SFTTrainerConfig
 from recexp.errors import describe
 

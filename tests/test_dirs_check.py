@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from recexp import dirs_check
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.errors import CONFIG_ERROR_EXIT_CODE, ConfigError
 from recexp.preflight import preflight
 

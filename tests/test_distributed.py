@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from recexp import distributed
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.eval.shared import _first_rows, rank_slice
 
 WORLD = 2

@@ -7,7 +7,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401  (registers the schema)
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.models.memory import training_memory_gb
 from recexp.preflight import task_config
 from recexp.validation import validate as validate_task

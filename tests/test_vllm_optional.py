@@ -11,7 +11,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.errors import ConfigError
 from recexp.validation import validate
 from recexp.vllm_support import vllm_installed

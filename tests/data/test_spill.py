@@ -7,7 +7,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.data import columns as C
 from recexp.data.pipeline import load_dataset
 from recexp.data.processing import process

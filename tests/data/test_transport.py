@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 from hydra import compose, initialize_config_dir
 
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.config import RemoteFile
 from recexp.data.download import ensure_file
 from recexp.data.transport import InsecureURLError, _CheckedRedirects, check_url

@@ -9,7 +9,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401  (registers the schema)
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.errors import ConfigError
 from recexp.paradigms.sample_methods import SAMPLE_METHODS, chain
 from recexp.prompts.templates import get_template

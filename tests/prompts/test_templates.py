@@ -9,7 +9,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401  (registers the schema)
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.data.scale import RatingScale
 from recexp.errors import ConfigError
 from recexp.prompts.templates import (
