@@ -187,7 +187,7 @@ class RewardConfig:
 class GRPOTrainerConfig:
     """The RL trainer, the ``trainer`` slot (stage grpo): trainer=grpo, or trainer=none."""
 
-    # what a composition error says when this option is chosen for another slot (recexp.errors)
+    # what a composition error says when this option is chosen for another slot (recexp.common.errors)
     MISPLACED: ClassVar[str] = ("the GRPO trainer goes in the trainer slot: trainer=grpo "
                                 "(tune it with trainer.args.KEY=...)")
     name: str = "none"

@@ -8,7 +8,7 @@ from omegaconf import OmegaConf
 
 from recexp.common.layout import CONF_DIR
 from recexp.config import GRPOTrainerConfig, SFTTrainerConfig
-from recexp.errors import describe
+from recexp.run.error_messages import describe
 
 
 def _compose(*overrides: str):

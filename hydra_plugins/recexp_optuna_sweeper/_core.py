@@ -39,10 +39,10 @@ from hydra_plugins.recexp_optuna_sweeper._study import (
     open_study,
     state_counts,
 )
-from recexp.errors import CONFIG_ERRORS, ConfigError
-from recexp.extras import require_extra
-from recexp.failure import RunFailed
-from recexp.secrets import has_password, mask_url, read_env
+from recexp.common.errors import CONFIG_ERRORS, ConfigError
+from recexp.common.extras import require_extra
+from recexp.common.secrets import has_password, mask_url, read_env
+from recexp.run.failure import RunFailed
 from recexp.sweeps.trial import PRUNER_ATTR  # the pruner config, read by each job to decide should_prune()
 
 log = logging.getLogger(__name__)

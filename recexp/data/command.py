@@ -32,8 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Pin, print the lines on stdout; a config error is one line (exit 2), a failed download one line (exit 1)."""
+    from recexp.common.errors import CONFIG_ERROR_EXIT_CODE, CONFIG_ERRORS
     from recexp.data.download import DataFileMissingError, DownloadVerificationError
-    from recexp.errors import CONFIG_ERROR_EXIT_CODE, CONFIG_ERRORS, describe
+    from recexp.run.error_messages import describe
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")  # what is downloaded where, on stderr
     try:
@@ -59,8 +60,8 @@ def _compose(overrides: list[str]):
 
     import recexp.config  # noqa: F401  (registers the schemas)
     from recexp.common.layout import CONF_DIR
-    from recexp.preflight import task_config
-    from recexp.validation import validate
+    from recexp.run.preflight import task_config
+    from recexp.run.validation import validate
 
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=list(overrides), return_hydra_config=True)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from recexp import distributed
-from recexp.distributed import is_main_process
-from recexp.errors import ConfigError
-from recexp.jsonio import write_json
+from recexp.common import distributed
+from recexp.common.distributed import is_main_process
+from recexp.common.errors import ConfigError
+from recexp.common.jsonio import write_json
 from recexp.paradigms.load_model import set_predictor
 from recexp.paradigms.state import RunState
 from recexp.paradigms.training import train, training_args
@@ -177,6 +177,6 @@ def check_grpo(cfg: DictConfig) -> None:
     check_trainer_args("grpo", args)
     check_grpo_batching(args)
     if args.get("use_vllm"):
-        from recexp.vllm_support import require_vllm
+        from recexp.common.vllm_support import require_vllm
 
         require_vllm("trainer.args.use_vllm=true")

@@ -15,8 +15,8 @@ from typing import Any, Callable
 import optuna
 from omegaconf import DictConfig
 
-from recexp.distributed import run_on_main
-from recexp.errors import ConfigError
+from recexp.common.distributed import run_on_main
+from recexp.common.errors import ConfigError
 
 log = logging.getLogger(__name__)
 PRUNER_ATTR = "recexp/pruner"  # written by the sweeper: the pruner config (_target_ + kwargs)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 from recexp.teachers._registry import TEACHERS
 
 

@@ -9,7 +9,7 @@ from omegaconf import OmegaConf
 
 import recexp.config  # noqa: F401  (registers the schema)
 from recexp.common.layout import CONF_DIR
-from recexp.validation import validate
+from recexp.run.validation import validate
 
 DEBUG = CONF_DIR / "debug"
 PARTS = DEBUG / "parts"

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from recexp.common.registry import Registry
 from recexp.prompts.roles import Role, chain_roles
-from recexp.registry import Registry
 
 if TYPE_CHECKING:
     from recexp.paradigms.sample_methods._job import SampleJob

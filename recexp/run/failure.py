@@ -20,7 +20,7 @@ def failure_paragraph(exc: BaseException, stage: str, run_dir: Path) -> str:
 
 def log_traceback_to_files(exc: BaseException, stage: str) -> None:
     """Write the traceback to the log files (run.log) only: the terminal gets the paragraph."""
-    log_to_files("recexp.failure", logging.ERROR, f"stage {stage} failed", (type(exc), exc, exc.__traceback__))
+    log_to_files("recexp.run.failure", logging.ERROR, f"stage {stage} failed", (type(exc), exc, exc.__traceback__))
 
 
 def log_to_files(name: str, level: int, message: str, exc_info=None) -> None:

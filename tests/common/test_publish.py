@@ -1,4 +1,4 @@
-"""recexp.publish: one builder at a time (a killed holder frees the lock), and the orphans of
+"""recexp.common.publish: one builder at a time (a killed holder frees the lock), and the orphans of
 killed builds removed by the next builder, nothing else."""
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ import sys
 import threading
 import time
 
-from recexp.publish import build_lock, lock_path, remove_orphans
-
-from .conftest import ROOT
+from recexp.common.publish import build_lock, lock_path, remove_orphans
+from tests.conftest import ROOT
 
 HOLD = """
 import sys, time
 from pathlib import Path
-from recexp.publish import build_lock
+from recexp.common.publish import build_lock
 with build_lock(Path(sys.argv[1]), "test"):
     print("held", flush=True)
     time.sleep(600)
@@ -37,7 +36,7 @@ def test_a_builder_waits_for_the_holder_and_goes_on_when_it_is_killed(tmp_path, 
             with build_lock(target, "model"):
                 got.set()
 
-        caplog.set_level(logging.INFO, logger="recexp.publish")
+        caplog.set_level(logging.INFO, logger="recexp.common.publish")
         waiter = threading.Thread(target=build, daemon=True)
         waiter.start()
         deadline = time.monotonic() + 60
@@ -64,7 +63,7 @@ def test_remove_orphans_removes_the_targets_temporary_siblings_only(tmp_path, ca
     kept = [target, lock_path(target), tmp_path / ".other-0123-x1y2", tmp_path / "synthetic-ae3cfb90cb19432b.txt"]
     for path in kept[1:]:
         path.write_text("")
-    caplog.set_level(logging.INFO, logger="recexp.publish")
+    caplog.set_level(logging.INFO, logger="recexp.common.publish")
     with build_lock(target, "data"):
         removed = remove_orphans(target, "data")
     assert removed == sorted([spill, tmp_dir]) and not spill.exists() and not tmp_dir.exists()

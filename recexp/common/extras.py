@@ -26,7 +26,7 @@ def missing_extra(extra: str, feature: str) -> str | None:
 
 def require_extra(extra: str, feature: str) -> None:
     """Raise ConfigError (one line naming the extra) when ``extra`` is not installed."""
-    from recexp.errors import ConfigError
+    from recexp.common.errors import ConfigError
 
     message = missing_extra(extra, feature)
     if message:

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 
 GB = 10**9
 MIN_FREE_KEY = "min_free_gb"

@@ -30,7 +30,7 @@ def log_summary(metrics: dict[str, Any], run_dir: Path) -> None:
     if metrics.get("status") == "ok":
         log.info("%s", text)
     else:
-        from recexp.failure import log_to_files
+        from recexp.run.failure import log_to_files
 
         log_to_files(__name__, logging.INFO, text)
 

@@ -9,7 +9,7 @@ import os
 import re
 from typing import Any
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 
 MASK = "***"
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][\w+.-]*://[^\s/:@]*:)(?P<password>[^\s/@]+)(?=@)")

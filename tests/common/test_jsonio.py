@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from recexp.jsonio import dumps, write_json
+from recexp.common.jsonio import dumps, write_json
 
 
 def test_non_finite_values_become_null_everywhere(tmp_path):

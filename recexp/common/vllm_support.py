@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 
 INSTALL = "pip install -e '.[vllm]' (a CUDA machine)"
 

@@ -9,11 +9,11 @@ import dataclasses
 
 from omegaconf import DictConfig, OmegaConf
 
+from recexp.common.errors import ConfigError, close_matches
 from recexp.config import REMOTE_KEYS, RunConfig, field_schema
 from recexp.data.readers import DATA_FORMATS
 from recexp.data.scale import DEFAULT_SCALE
 from recexp.data.sufficiency import TRAINING_STAGES  # they read the train and valid splits
-from recexp.errors import ConfigError, close_matches
 from recexp.paradigms.stage_list import check_stage_list, uses_model
 from recexp.teachers import TEACHERS
 
@@ -52,7 +52,7 @@ def _check_eval(cfg: DictConfig) -> None:
     if ev.max_samples is not None and ev.max_samples < 1:
         raise ConfigError(f"eval.max_samples: a number of cases >= 1, or null for all; got {ev.max_samples}")
     if ev.backend.value == "vllm" and uses_model(list(cfg.paradigm.stages)):
-        from recexp.vllm_support import require_vllm
+        from recexp.common.vllm_support import require_vllm
 
         require_vllm("eval.backend=vllm")
 

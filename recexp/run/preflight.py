@@ -1,7 +1,7 @@
 """Compose and check the config before Hydra starts a run: a config that cannot run fails with
 one line before any run dir is made or any heavy library is imported, a run dir that already
 holds a run is refused so nothing is overwritten, and a run dir (sweep dir) or cache_dir that cannot
-be written or has less than min_free_gb free is refused (recexp/dirs_check.py)."""
+be written or has less than min_free_gb free is refused (recexp/run/dirs_check.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from hydra import compose, initialize_config_dir
 from hydra._internal.utils import get_args_parser
 from omegaconf import DictConfig, OmegaConf
 
-from recexp.dirs_check import check_dirs
-from recexp.distributed import is_main_process, world_size
-from recexp.errors import ConfigError
-from recexp.validation import validate
+from recexp.common.distributed import is_main_process, world_size
+from recexp.common.errors import ConfigError
+from recexp.run.dirs_check import check_dirs
+from recexp.run.validation import validate
 
 RUN_MARKERS = ("resolved_config.yaml", "metrics.json")
 

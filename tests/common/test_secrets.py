@@ -1,4 +1,4 @@
-"""URL passwords are masked (recexp.secrets): in strings, config containers and log records."""
+"""URL passwords are masked (recexp.common.secrets): in strings, config containers and log records."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from recexp.errors import ConfigError
-from recexp.secrets import SecretFilter, mask_secrets, mask_url, read_env
+from recexp.common.errors import ConfigError
+from recexp.common.secrets import SecretFilter, mask_secrets, mask_url, read_env
 
 PG = "postgresql+psycopg://user:PASSWORD@host:5432/db"
 

@@ -1,4 +1,4 @@
-"""recexp.distributed and the decisions it shares, on two real gloo ranks (torch.multiprocessing,
+"""recexp.common.distributed and the decisions it shares, on two real gloo ranks (torch.multiprocessing,
 a few seconds) and without any: rank 0's outcome (a value, an exception, a prune) reaches every
 rank, the best valid step is the same on every rank, evaluation slices cover every row once."""
 
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recexp import distributed
+from recexp.common import distributed
 from recexp.common.layout import CONF_DIR
 from recexp.eval.shared import _first_rows, rank_slice
 

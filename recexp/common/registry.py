@@ -16,7 +16,7 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Callable, Generic, TypeVar
 
-from recexp.errors import ConfigError, close_matches
+from recexp.common.errors import ConfigError, close_matches
 
 T = TypeVar("T")
 

@@ -1,12 +1,12 @@
-"""recexp.registry: entries declared in their own modules, found by importing the package."""
+"""recexp.common.registry: entries declared in their own modules, found by importing the package."""
 
 import sys
 import textwrap
 
 import pytest
 
-from recexp.errors import ConfigError
-from recexp.registry import Registry
+from recexp.common.errors import ConfigError
+from recexp.common.registry import Registry
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def plugins(tmp_path, monkeypatch):
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "_registry.py").write_text(textwrap.dedent("""
-        from recexp.registry import Registry
+        from recexp.common.registry import Registry
         REG = Registry(kind="widget", key="thing.widget", package="fakeplugins", reserved=("none",))
     """))
     (package / "alpha.py").write_text("from fakeplugins._registry import REG\n@REG.register('alpha')\nclass Alpha: pass\n")

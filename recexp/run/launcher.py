@@ -3,7 +3,7 @@
 Nothing domain-specific lives here. Every run dir gets resolved_config.yaml, provenance.json,
 metrics.json and summary.md (also when the run fails, with ``status: failed``) and Hydra's log
 file (run.log, which holds the traceback of a failure). With several processes
-(``recexp.distributed``) rank 0 checks the run dir and writes these files once; every rank logs
+(``recexp.common.distributed``) rank 0 checks the run dir and writes these files once; every rank logs
 its rank and the world size first."""
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from recexp import distributed
-from recexp.distributed import is_main_process
-from recexp.errors import ConfigError
-from recexp.failure import RunFailed, failure_paragraph, log_traceback_to_files
-from recexp.jsonio import write_json
-from recexp.preflight import check_run_dir
-from recexp.secrets import mask_secrets, mask_url
-from recexp.validation import validate
+from recexp.common import distributed
+from recexp.common.distributed import is_main_process
+from recexp.common.errors import ConfigError
+from recexp.common.jsonio import write_json
+from recexp.common.secrets import mask_secrets, mask_url
+from recexp.run.failure import RunFailed, failure_paragraph, log_traceback_to_files
+from recexp.run.preflight import check_run_dir
+from recexp.run.validation import validate
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def launch(cfg: DictConfig) -> float | dict | None:
     distributed.tag_log_records()
     from hydra.core.hydra_config import HydraConfig
 
-    from recexp.logs import configure_run_logging
+    from recexp.run.logs import configure_run_logging
 
     configure_run_logging()
     validate(cfg)
@@ -124,7 +124,7 @@ def _run_paradigm(cfg: DictConfig, run_dir: Path, tracker: Any, metrics: dict, p
 
 
 def _write_run_record(run_dir: Path, resolved: dict) -> None:
-    from recexp.provenance import provenance
+    from recexp.run.provenance import provenance
 
     (run_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(resolved))
     write_json(run_dir / "provenance.json", provenance())
@@ -132,7 +132,7 @@ def _write_run_record(run_dir: Path, resolved: dict) -> None:
 
 def _finish(run_dir: Path, metrics: dict[str, Any]) -> None:
     """metrics.json (strict JSON), summary.md and the summary in the log."""
-    from recexp.summary import log_summary, summary_markdown
+    from recexp.run.summary import log_summary, summary_markdown
 
     write_json(run_dir / "metrics.json", metrics, sort_keys=True)
     (run_dir / "summary.md").write_text(summary_markdown(metrics, run_dir))

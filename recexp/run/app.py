@@ -21,23 +21,24 @@ import hydra  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
 import recexp.config  # noqa: E402,F401  (registers the schemas in the ConfigStore)
+from recexp.common.errors import CONFIG_ERROR_EXIT_CODE, CONFIG_ERRORS  # noqa: E402
 from recexp.common.layout import CONF_DIR  # noqa: E402
-from recexp.errors import CONFIG_ERROR_EXIT_CODE, CONFIG_ERRORS, describe  # noqa: E402
-from recexp.failure import RunFailed  # noqa: E402
+from recexp.run.error_messages import describe  # noqa: E402
+from recexp.run.failure import RunFailed  # noqa: E402
 
 RUN_FAILED_EXIT_CODE = 1
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def hydra_main(cfg: DictConfig) -> float | dict | None:
-    from recexp.launcher import launch
+    from recexp.run.launcher import launch
 
     return launch(cfg)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Preflight the config, then run it through Hydra (``argv``: Hydra's command line)."""
-    from recexp.preflight import preflight
+    from recexp.run.preflight import preflight
 
     argv = sys.argv[1:] if argv is None else list(argv)
     sys.argv = [sys.argv[0], *argv]  # Hydra reads its command line from sys.argv

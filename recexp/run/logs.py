@@ -1,8 +1,8 @@
 """Log hygiene for a run: Python warnings go to the log, and a warning a third-party library
 repeats is shown once (per message) on the terminal and in run.log; URL passwords are masked
-(recexp.secrets).
+(recexp.common.secrets).
 
-Progress bars: with stderr not a terminal (a log file, a batch job) ``recexp.app`` disables tqdm,
+Progress bars: with stderr not a terminal (a log file, a batch job) ``recexp.run.app`` disables tqdm,
 so redirected output holds no carriage-return spam; stages log their progress instead."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import warnings
 
-from recexp.secrets import mask_handlers
+from recexp.common.secrets import mask_handlers
 
 OWN_LOGGERS = ("recexp", "hydra_plugins")
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from recexp.summary import summary_markdown
-
-from .conftest import run_cli
+from recexp.run.summary import summary_markdown
+from tests.conftest import run_cli
 
 
 def test_summary_compares_base_trained_and_best_step_and_warns_on_collapse(tmp_path):

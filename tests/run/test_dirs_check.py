@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from recexp import dirs_check
+from recexp.common.errors import CONFIG_ERROR_EXIT_CODE, ConfigError
 from recexp.common.layout import CONF_DIR
-from recexp.errors import CONFIG_ERROR_EXIT_CODE, ConfigError
-from recexp.preflight import preflight
-
-from .conftest import ROOT, run_cli
+from recexp.run import dirs_check
+from recexp.run.preflight import preflight
+from tests.conftest import ROOT, run_cli
 
 
 def config_error(proc) -> str:
@@ -82,7 +81,7 @@ def test_full_disk_exits_2_with_one_line_before_heavy_imports(tmp_path):
     run_dir = tmp_path / "runs" / "one"
     code = (
         "import sys\n"
-        "from recexp import dirs_check\n"
+        "from recexp.run import dirs_check\n"
         "dirs_check.free_bytes = lambda path: 0\n"
         f"sys.argv = ['run.py', 'logger=none', 'hydra.run.dir={run_dir}']\n"
         "import runpy\n"

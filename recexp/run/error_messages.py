@@ -1,24 +1,17 @@
-"""Turn configuration mistakes into one readable line (no traceback); ``recexp.app`` prints it
-and exits with code 2."""
+"""Turn configuration mistakes into one readable line (no traceback); ``recexp.run.app`` prints it
+and exits with code 2 (the error types: ``recexp.common.errors``)."""
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 
-from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+from hydra.errors import MissingConfigException, OverrideParseException
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-CONFIG_ERROR_EXIT_CODE = 2
+from recexp.common.errors import close_matches
+
 HYDRA_GRAMMAR_URL = "https://hydra.cc/docs/advanced/override_grammar/basic/"
-
-
-class ConfigError(ValueError):
-    """A config value that composes but cannot be run; the message is one line naming the key."""
-
-
-CONFIG_ERRORS = (ConfigError, ConfigCompositionException, OverrideParseException, OmegaConfBaseException)
 
 
 def describe(exc: BaseException) -> str:
@@ -35,11 +28,6 @@ def describe(exc: BaseException) -> str:
     return _first_line(str(exc))
 
 
-def close_matches(key: str, candidates) -> list[str]:
-    """Up to three candidates that look like ``key`` (difflib), best first."""
-    return difflib.get_close_matches(key, [str(c) for c in candidates], n=3, cutoff=0.6)
-
-
 def _describe_missing_choice(exc: MissingConfigException) -> str:
     group, _, option = (exc.missing_cfg_file or "").rpartition("/")
     if group and exc.options:
@@ -52,7 +40,7 @@ def _describe_missing_choice(exc: MissingConfigException) -> str:
 
 def _extra_hint(group: str, option: str) -> str:
     """A launcher that comes with a pip extra: say which one."""
-    from recexp.extras import LAUNCHER_EXTRAS
+    from recexp.common.extras import LAUNCHER_EXTRAS
 
     if group == "hydra/launcher" and option in LAUNCHER_EXTRAS:
         return f" ({option} comes with pip install 'recexp[{LAUNCHER_EXTRAS[option]}]')"
