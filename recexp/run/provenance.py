@@ -12,7 +12,7 @@ from typing import Any
 
 LIBRARIES = ("recexp", "torch", "transformers", "trl", "peft", "accelerate", "hydra-core", "omegaconf", "optuna",
              "wandb", "numpy", "pandas")
-SOURCE = Path(__file__).resolve().parent
+SOURCE = Path(__file__).resolve().parents[1]  # the recexp package
 
 
 def provenance() -> dict[str, Any]:
