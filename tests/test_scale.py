@@ -9,7 +9,7 @@ from hydra import compose, initialize_config_dir
 import recexp.config  # noqa: F401  (registers the schema)
 from recexp.common.layout import CONF_DIR
 from recexp.models.memory import training_memory_gb
-from recexp.run.preflight import task_config
+from recexp.run.validation import task_config
 from recexp.run.validation import validate as validate_task
 
 QWEN = ["qwen2_5_0_5b_instruct", "qwen2_5_1_5b_instruct", "qwen2_5_3b_instruct", "qwen2_5_7b_instruct"]

@@ -113,8 +113,7 @@ def _dotted_keys(config: DictConfig, prefix: str = "") -> list[str]:
 def check_trial_configs(space: SearchSpace, compose: Callable[[list[str]], DictConfig]) -> None:
     """Compose and validate the trial config at each probe point; raise ConfigError on the first
     that fails (``compose(overrides)`` returns the full config, Hydra's node included)."""
-    from recexp.run.preflight import task_config
-    from recexp.run.validation import validate
+    from recexp.run.validation import task_config, validate
 
     for params in probe_params(space):
         overrides = space.overrides(params)

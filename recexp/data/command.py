@@ -60,8 +60,7 @@ def _compose(overrides: list[str]):
 
     import recexp.config  # noqa: F401  (registers the schemas)
     from recexp.common.layout import CONF_DIR
-    from recexp.run.preflight import task_config
-    from recexp.run.validation import validate
+    from recexp.run.validation import task_config, validate
 
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=list(overrides), return_hydra_config=True)

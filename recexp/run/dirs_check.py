@@ -1,5 +1,6 @@
 """Before a run starts: the directories it writes (the run dir or sweep dir, ``cache_dir``) must be
-writable and have ``min_free_gb`` free, or it stops with one line naming the key and the path.
+writable and have ``min_free_gb`` free, or it stops with one line naming the key and the path; a run
+dir that already holds a run is refused (``check_run_dir``), so nothing is overwritten.
 
 A directory that does not exist yet is judged by its nearest existing ancestor (where it would be
 created): a probe file is created there and removed, and its file system's free space is read. Nothing
@@ -7,6 +8,7 @@ else is created. Imports nothing heavy."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,6 +18,7 @@ from recexp.common.errors import ConfigError
 GB = 10**9
 MIN_FREE_KEY = "min_free_gb"
 PROBE_PREFIX = ".recexp-write-probe-"
+RUN_MARKERS = ("resolved_config.yaml", "metrics.json")  # a directory holding either holds a run
 
 
 def check_dirs(dirs: dict[str, str | Path], min_free_gb: float) -> None:
@@ -63,3 +66,31 @@ def _probe_write(directory: Path, path: Path, key: str) -> None:
         where = "" if directory == path.absolute() else f" (it would be created in {directory})"
         raise ConfigError(f"{key}={path}: cannot write there{where}: {type(exc).__name__}: "
                           f"{exc.strerror or exc}; choose a writable {key}") from None
+
+
+def check_run_dir(run_dir: Path, resume: bool) -> None:
+    """Refuse a directory holding a run, unless resuming a run that has not finished."""
+    if not any((run_dir / marker).exists() for marker in RUN_MARKERS):
+        return
+    status, error = _recorded_status(run_dir)
+    if resume and status == "ok":
+        raise ConfigError(f"resume=true but the run in {run_dir} already finished (metrics.json status ok)")
+    if resume:
+        return
+    if status == "failed":
+        raise ConfigError(f"hydra.run.dir={run_dir} holds a failed run ({error}); add resume=true to run again "
+                          "there, or choose another directory")
+    raise ConfigError(f"hydra.run.dir={run_dir} already holds a run; choose another directory "
+                      "(or resume=true to continue an unfinished run there)")
+
+
+def _recorded_status(run_dir: Path) -> tuple[str | None, str]:
+    """The status and error metrics.json records (None without one: still running, or killed)."""
+    path = run_dir / "metrics.json"
+    if not path.exists():
+        return None, ""
+    try:
+        metrics = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return None, ""
+    return metrics.get("status"), " ".join(str(metrics.get("error", "")).split())[:200]

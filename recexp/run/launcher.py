@@ -1,4 +1,8 @@
-"""Compose -> validate -> load data -> run the paradigm's stages -> write outputs.
+"""One run, top to bottom: Hydra has composed the config (``recexp.run.app``); check it
+(``recexp.run.validation``), check the run dir (``recexp.run.dirs_check``), record what runs
+(resolved_config.yaml, provenance.json), load the data (``recexp.data``), run the paradigm's stages
+(``recexp.paradigms``) and record the outcome (metrics.json, summary.md). Each step calls helpers
+below this module; none of them calls back into it.
 
 Nothing domain-specific lives here. Every run dir gets resolved_config.yaml, provenance.json,
 metrics.json and summary.md (also when the run fails, with ``status: failed``) and Hydra's log
@@ -22,8 +26,8 @@ from recexp.common.distributed import is_main_process
 from recexp.common.errors import ConfigError
 from recexp.common.jsonio import write_json
 from recexp.common.secrets import mask_secrets, mask_url
+from recexp.run.dirs_check import check_run_dir
 from recexp.run.failure import RunFailed, failure_paragraph, log_traceback_to_files
-from recexp.run.preflight import check_run_dir
 from recexp.run.validation import validate
 
 log = logging.getLogger(__name__)
@@ -51,14 +55,25 @@ def launch(cfg: DictConfig) -> float | dict | None:
     # multirun jobs are not preflighted; with several processes rank 0 alone decides
     distributed.run_on_main(lambda: check_run_dir(run_dir, bool(cfg.resume)))
     if cfg.optuna.study_name is not None:  # an Optuna sweep trial: return what the sweeper tells the study
-        from recexp.sweeps.trial import run_trial
-
-        result = run_trial(lambda metrics: run(cfg, run_dir, metrics), run_dir)
+        result = _run_trial(cfg, run_dir)
         distributed.leave_together()
         return result
     metrics = run(cfg, run_dir)
     distributed.leave_together()  # a failed run raises before: the launcher stops the other ranks
     return metrics.get("valid/mae")
+
+
+def _run_trial(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
+    """Run a sweep trial; a run the study's pruner stopped is a result (``pruned``), not a failure."""
+    from recexp.sweeps.trial import TrialPruned, trial_result
+
+    metrics: dict[str, Any] = {}  # filled as the run goes, so a pruned trial keeps what it measured
+    try:
+        run(cfg, run_dir, metrics)
+        status = "ok"
+    except TrialPruned:
+        status = "pruned"
+    return trial_result(status, metrics, run_dir)
 
 
 def run(cfg: DictConfig, run_dir: Path, metrics: dict[str, Any] | None = None) -> dict[str, Any]:

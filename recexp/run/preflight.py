@@ -5,7 +5,6 @@ be written or has less than min_free_gb free is refused (recexp/run/dirs_check.p
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
@@ -14,10 +13,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from recexp.common.distributed import is_main_process, world_size
 from recexp.common.errors import ConfigError
-from recexp.run.dirs_check import check_dirs
-from recexp.run.validation import validate
-
-RUN_MARKERS = ("resolved_config.yaml", "metrics.json")
+from recexp.run.dirs_check import check_dirs, check_run_dir
+from recexp.run.validation import task_config, validate
 
 
 def preflight(argv: list[str], config_dir: Path) -> None:
@@ -86,36 +83,3 @@ def _null_parent_message(config_name: str, overrides: list[str]) -> str:
                 and OmegaConf.select(base, key.rpartition(".")[0]) is None]
     return (f"{', '.join(culprits) or 'an override'}: sets a key under a node that is null in this config "
             "(for example model.tiny.* with a pretrained model)")
-
-
-def task_config(cfg: DictConfig) -> DictConfig:
-    """The config without Hydra's own node."""
-    return OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"])
-
-
-def check_run_dir(run_dir: Path, resume: bool) -> None:
-    """Refuse a directory holding a run, unless resuming a run that has not finished."""
-    if not any((run_dir / marker).exists() for marker in RUN_MARKERS):
-        return
-    status, error = _recorded_status(run_dir)
-    if resume and status == "ok":
-        raise ConfigError(f"resume=true but the run in {run_dir} already finished (metrics.json status ok)")
-    if resume:
-        return
-    if status == "failed":
-        raise ConfigError(f"hydra.run.dir={run_dir} holds a failed run ({error}); add resume=true to run again "
-                          "there, or choose another directory")
-    raise ConfigError(f"hydra.run.dir={run_dir} already holds a run; choose another directory "
-                      "(or resume=true to continue an unfinished run there)")
-
-
-def _recorded_status(run_dir: Path) -> tuple[str | None, str]:
-    """The status and error metrics.json records (None without one: still running, or killed)."""
-    path = run_dir / "metrics.json"
-    if not path.exists():
-        return None, ""
-    try:
-        metrics = json.loads(path.read_text())
-    except json.JSONDecodeError:
-        return None, ""
-    return metrics.get("status"), " ".join(str(metrics.get("error", "")).split())[:200]

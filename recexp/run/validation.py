@@ -28,6 +28,11 @@ def validate(cfg: DictConfig) -> None:
     _check_eval(cfg)
 
 
+def task_config(cfg: DictConfig) -> DictConfig:
+    """The config without Hydra's own node."""
+    return OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"])
+
+
 def _check_schema(cfg: DictConfig) -> None:
     """Every key must exist in its schema: catches keys forced in with '+'."""
     _check_keys(cfg, RunConfig, "")
