@@ -6,7 +6,7 @@ job (in this process, a joblib worker or a SLURM node) can reconnect to its tria
 intermediate valid metrics and be pruned, ``logger.group=<study> logger.job_type=trial`` so its W&B
 run is grouped by study, and ``hydra.sweep.subdir`` with ``${hydra.job.num}`` replaced by the trial
 number. The job returns ``{"status": "ok" | "pruned", "metrics": {...}, "run_dir": ...}``
-(recexp.sweeps.trial.run_trial); a job that raises is a FAIL trial.
+(recexp.sweeps.trial.trial_result); a job that raises is a FAIL trial.
 
 The loop: fail (and re-queue) stale trials, count, ask up to ``n_jobs`` trials into the free slots,
 launch them as one batch while a heartbeat thread keeps them alive, tell, check the failure
@@ -39,10 +39,10 @@ from hydra_plugins.recexp_optuna_sweeper._study import (
     open_study,
     state_counts,
 )
-from recexp.errors import CONFIG_ERRORS, ConfigError
-from recexp.extras import require_extra
-from recexp.failure import RunFailed
-from recexp.secrets import has_password, mask_url, read_env
+from recexp.common.errors import CONFIG_ERRORS, ConfigError
+from recexp.common.extras import require_extra
+from recexp.common.secrets import has_password, mask_url, read_env
+from recexp.run.failure import RunFailed
 from recexp.sweeps.trial import PRUNER_ATTR  # the pruner config, read by each job to decide should_prune()
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ import optuna
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 
 log = logging.getLogger(__name__)
 SQLITE = "sqlite:///"

@@ -9,8 +9,8 @@ import logging
 import numpy as np
 import pandas as pd
 
+from recexp.common.distributed import is_main_process
 from recexp.data.columns import ITEM, RATING, ROW, USER, USER_PRIOR_MEAN
-from recexp.distributed import is_main_process
 from recexp.eval.lengths import completion_lengths
 from recexp.eval.metrics import COLLAPSE_SHARE, rating_metrics, top_rating
 from recexp.eval.predictor import Predictor, RatingsPredictor

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recexp import distributed
+from recexp.common import distributed
 from recexp.paradigms.samples_provenance import PROVENANCE, samples_file, stamp
 from recexp.paradigms.state import RunState
 

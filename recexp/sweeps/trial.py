@@ -2,8 +2,8 @@
 
 The job reconnects to the study's storage, reports the valid metric evaluated during training
 (``trainer.valid_eval_steps``) with ``trial.report`` and stops with ``TrialPruned`` when the study's
-pruner says so; the run then ends with ``status: pruned`` in metrics.json. ``run_trial`` turns the
-run into the result the sweeper tells the study."""
+pruner says so; the run then ends with ``status: pruned`` in metrics.json. ``trial_result`` is what
+the job returns for the sweeper to tell the study."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from typing import Any, Callable
 import optuna
 from omegaconf import DictConfig
 
-from recexp.distributed import run_on_main
-from recexp.errors import ConfigError
+from recexp.common.distributed import run_on_main
+from recexp.common.errors import ConfigError
 
 log = logging.getLogger(__name__)
 PRUNER_ATTR = "recexp/pruner"  # written by the sweeper: the pruner config (_target_ + kwargs)
@@ -28,16 +28,10 @@ class TrialPruned(optuna.TrialPruned):
     run_status = "pruned"
 
 
-def run_trial(run: Callable[[dict], dict], run_dir: Path) -> dict[str, Any]:
-    """Run the job (``run(metrics)`` fills ``metrics``); return ``{"status", "metrics", "run_dir"}``
-    for the sweeper (failures raise). A pruned run's metrics come from that dict, not from
+def trial_result(status: str, metrics: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    """What the job returns to the sweeper: ``{"status": "ok" | "pruned", "metrics", "run_dir"}``
+    (failures raise instead). A pruned run's metrics come from the dict the run filled, not from
     metrics.json: with several processes only rank 0 writes the file."""
-    metrics: dict[str, Any] = {}
-    try:
-        run(metrics)
-        status = "ok"
-    except TrialPruned:
-        status = "pruned"
     return {"status": status, "metrics": metrics, "run_dir": str(run_dir)}
 
 

@@ -11,7 +11,7 @@ import yaml
 
 from ..conftest import ROOT
 
-# biased MF on the smoke data (recexp/conf/debug/smoke.yaml) with one (factors, reg) config and few
+# biased MF on the smoke data (conf/debug/smoke.yaml) with one (factors, reg) config and few
 # epochs: ~1 s per job
 CLASSIC = ["paradigm=mf", "debug=smoke", "paradigm.cf.max_epochs=5", "paradigm.cf.factors=[8]", "paradigm.cf.reg=[0.05]"]
 LR = "paradigm.cf.lr=tag(log, interval(1e-3, 1e-1))"

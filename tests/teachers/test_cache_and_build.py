@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 from omegaconf import OmegaConf
 
+from recexp.common.errors import ConfigError
 from recexp.config import TeacherConfig
-from recexp.errors import ConfigError
 from recexp.teachers import build_teacher, check_teacher
 from recexp.teachers.base import TeacherRequest
 from recexp.teachers.cache import ReplyCache, request_key
