@@ -11,18 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from .layout import config_dir
 from .markdown import PLACEHOLDER, REPO, Command, commands, doc_files
 
 VLLM_MISSING = "needs vLLM, which is not installed"
-
-
-def config_dir() -> Path:
-    """The Hydra config tree the commands compose against: the top-level conf/ once it exists,
-    else the package's recexp/conf (repoint here if the tree moves)."""
-    for candidate in (REPO / "conf", REPO / "recexp" / "conf"):
-        if (candidate / "config.yaml").is_file():
-            return candidate
-    raise FileNotFoundError("no conf/config.yaml or recexp/conf/config.yaml")
 
 
 def check(argv: list[str]) -> None:
