@@ -1,6 +1,6 @@
 """Every run command the docs show (`python run.py ...`, `recexp run|sweep ...`, `accelerate
 launch / torchrun ... run.py ...`, in shell blocks and inline code) composes and passes the
-project's own pre-run check (recexp.preflight), so a key or option that does not exist fails here,
+project's own pre-run check (recexp.run.preflight), so a key or option that does not exist fails here,
 naming the file, line and command. A multirun of Hydra's basic sweeper is checked job by job (every
 value of every swept key at least once)."""
 
@@ -19,7 +19,7 @@ VLLM_MISSING = "needs vLLM, which is not installed"
 
 def check(argv: list[str]) -> None:
     """Raise what `python run.py ARGV` would stop on before its run starts."""
-    from recexp.preflight import preflight
+    from recexp.run.preflight import preflight
 
     preflight(argv, config_dir())
     if "-m" in argv or "--multirun" in argv:

@@ -16,7 +16,7 @@ CONF_PATH = re.compile(r"(?<![\w/.~$-])((?:conf|sweeps)/[\w./*<>-]*)")
 def resolve(mention: str) -> Path | None:
     """The file a `conf/...` or `sweeps/...` mention names, or None when it does not exist."""
     head, _, rest = mention.partition("/")
-    base = config_dir() if head == "conf" else (REPO / "sweeps" if (REPO / "sweeps" / rest).exists() else sweeps_dir())
+    base = config_dir() if head == "conf" else sweeps_dir()
     target = base / rest.rstrip("/.")
     return target if target.exists() else None
 
