@@ -23,6 +23,7 @@ from recexp.errors import ConfigError
 from recexp.failure import RunFailed, failure_paragraph, log_traceback_to_files
 from recexp.jsonio import write_json
 from recexp.preflight import check_run_dir
+from recexp.publish import write_atomically
 from recexp.secrets import mask_secrets, mask_url
 from recexp.validation import validate
 
@@ -126,7 +127,7 @@ def _run_paradigm(cfg: DictConfig, run_dir: Path, tracker: Any, metrics: dict, p
 def _write_run_record(run_dir: Path, resolved: dict) -> None:
     from recexp.provenance import provenance
 
-    (run_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(resolved))
+    write_atomically(run_dir / "resolved_config.yaml", OmegaConf.to_yaml(resolved))
     write_json(run_dir / "provenance.json", provenance())
 
 
@@ -135,7 +136,7 @@ def _finish(run_dir: Path, metrics: dict[str, Any]) -> None:
     from recexp.summary import log_summary, summary_markdown
 
     write_json(run_dir / "metrics.json", metrics, sort_keys=True)
-    (run_dir / "summary.md").write_text(summary_markdown(metrics, run_dir))
+    write_atomically(run_dir / "summary.md", summary_markdown(metrics, run_dir))
     log_summary(metrics, run_dir)
 
 

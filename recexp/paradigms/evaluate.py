@@ -17,6 +17,7 @@ from recexp.eval.predictor import Predictor, RatingsPredictor
 from recexp.eval.shared import predict_shared
 from recexp.eval.subset import eval_subset
 from recexp.paradigms.state import RunState
+from recexp.publish import atomic_path
 
 log = logging.getLogger(__name__)
 FALLBACK = "user_prior_mean, else train global mean"
@@ -79,7 +80,8 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
         state.metrics.update(decoding_metrics(state.model, state.tokenizer, state.cfg.eval.max_new_tokens,
                                               state.cfg.eval.backend.value))
     if is_main_process():
-        pd.concat(frames, ignore_index=True).to_parquet(state.run_dir / filename, index=False)
+        with atomic_path(state.run_dir / filename) as tmp:  # the old file or the new one, never torn
+            pd.concat(frames, ignore_index=True).to_parquet(tmp, index=False)
     return state
 
 
