@@ -2,7 +2,8 @@
 
 Nothing domain-specific lives here. Every run dir gets resolved_config.yaml, provenance.json,
 metrics.json and summary.md (also when the run fails, with ``status: failed``) and Hydra's log
-file (run.log, which holds the traceback of a failure). With several processes
+file (run.log, which holds the traceback of a failure). Each job of a multirun first checks that its
+run dir and ``cache_dir`` can be written and have ``min_free_gb`` free (recexp/dirs_check.py). With several processes
 (``recexp.distributed``) rank 0 checks the run dir and writes these files once; every rank logs
 its rank and the world size first."""
 
@@ -18,6 +19,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from recexp import distributed
+from recexp.dirs_check import check_dirs
 from recexp.distributed import is_main_process
 from recexp.errors import ConfigError
 from recexp.failure import RunFailed, failure_paragraph, log_traceback_to_files
@@ -43,12 +45,16 @@ def launch(cfg: DictConfig) -> float | dict | None:
     distributed.adopt_slurm_tasks()
     distributed.tag_log_records()
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
     from recexp.logs import configure_run_logging
 
     configure_run_logging()
     validate(cfg)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    if HydraConfig.get().mode == RunMode.MULTIRUN:  # preflight checked the sweep once; the disk fills as jobs write
+        distributed.run_on_main(lambda: check_dirs({"hydra.sweep.dir": run_dir, "cache_dir": cfg.cache_dir},
+                                                   cfg.min_free_gb))
     # multirun jobs are not preflighted; with several processes rank 0 alone decides
     distributed.run_on_main(lambda: check_run_dir(run_dir, bool(cfg.resume)))
     if cfg.optuna.study_name is not None:  # an Optuna sweep trial: return what the sweeper tells the study
