@@ -123,7 +123,8 @@ def audit(url: str, sweep_dir: Path, n_trials: int) -> dict:
     run_dirs = [t.user_attrs.get("run_dir") for t in finished]
     return {
         "finished": len(finished), "lost": len(lost) + max(0, n_trials - len(finished)), "lost_trials": lost,
-        "duplicated": sum(n - 1 for n in finished_keys.values() if n > 1) + len(unlogged) + max(0, len(finished) - n_trials),
+        # finished twice with the same params, or run again without a logged retry, or more than asked
+        "duplicated": max(sum(n - 1 for n in finished_keys.values()), len(unlogged), len(finished) - n_trials, 0),
         "unlogged_reruns": unlogged, "retried": sum(1 for t in finished if t.system_attrs.get("failed_trial") is not None),
         "failed": [t.number for t in failed], "open": [t.number for t in trials if not t.state.is_finished()],
         "run_dirs_ok": len(set(run_dirs)) == len(run_dirs) and all(
