@@ -182,11 +182,14 @@ def test_server_restart_while_trials_run(tmp_path, postgres_server):  # noqa: F8
     storage = open_storage(postgres_server.url)
     args = _sweep_args(postgres_server.url, tmp_path / "load", n_trials, 10, "hydra.sweeper.storage_retry_timeout=60")
     workers = Workers(tmp_path, [[sys.executable, "run.py", *args]] * n_workers, _env())
+    outages = []
     for k in range(restarts):  # after 10 and 25 finished trials: stop (fast), 3 s down, start
         _wait_for(lambda k=k: _finished_count(storage) >= 10 + 15 * k, f"{10 + 15 * k} finished trials", workers)
+        stopping = time.monotonic()
         postgres_server.stop()
         time.sleep(down_s)
         postgres_server.start()
+        outages.append(time.monotonic() - stopping)
         storage.remove_session()
     wall = workers.wait()
     assert [p.returncode for p in workers.procs] == [0] * n_workers, workers.tails()
@@ -194,6 +197,7 @@ def test_server_restart_while_trials_run(tmp_path, postgres_server):  # noqa: F8
     assert "unreachable" in logs and "retrying" in logs  # the workers did meet the outage
     result = audit(postgres_server.url, tmp_path / "load", n_trials)
     figures("server restart", n_workers, n_trials, restarts, 0, result, wall)
+    print(f"outages (stop..started): {', '.join(f'{s:.1f}s' for s in outages)}")
     check_exact(result, n_trials, workers.tails())
 
 
