@@ -23,9 +23,13 @@ def postgres_server():
 
 
 @pytest.fixture
-def postgres(postgres_server):
+def postgres():
     """The URL of a fresh PostgreSQL server (tests/sweeps/helpers.py: PostgresServer)."""
-    return postgres_server.url
+    server = PostgresServer()
+    try:
+        yield server.url
+    finally:
+        server.close()
 
 
 def test_two_workers_share_one_study(tmp_path, postgres):
