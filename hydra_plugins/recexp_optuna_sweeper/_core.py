@@ -10,7 +10,10 @@ number. The job returns ``{"status": "ok" | "pruned", "metrics": {...}, "run_dir
 
 The loop: fail (and re-queue) stale trials, count, ask up to ``n_jobs`` trials into the free slots,
 launch them as one batch while a heartbeat thread keeps them alive, tell, check the failure
-budget; stop at ``n_trials`` finished trials; write the study report."""
+budget; stop at ``n_trials`` finished trials; write the study report. Every storage call goes
+through ``recexp.sweeps.storage.StorageRetry``: while the database is unreachable (a restart) it is
+retried for up to ``storage_retry_timeout`` seconds; unreachable when the sweep starts, it is one
+line (exit 2)."""
 
 import logging
 import math
