@@ -215,8 +215,9 @@ def test_worker_killed_inside_a_trial(tmp_path, postgres_server):  # noqa: F811
     result = audit(postgres_server.url, tmp_path / "load", n_trials)
     figures("worker killed", n_workers, n_trials, 0, 1, result, wall)
     check_exact(result, n_trials, workers.tails())
-    killed, = [t for t in result["trials"] if t.state == TrialState.FAIL and not t.user_attrs.get("recexp/surplus")]
-    assert Path(marker.read_text()).name.startswith(f"{killed.number}_")  # the trial it died in
+    number = int(Path(marker.read_text()).name.split("_")[0])  # the trial it died in (its run dir)
+    killed, = [t for t in result["trials"] if t.number == number]
+    assert killed.state == TrialState.FAIL and number in result["failed"]
     retry, = [t for t in result["trials"] if t.system_attrs.get("failed_trial") == killed.number]
     assert retry.params == killed.params and retry.state == TrialState.COMPLETE
 
