@@ -342,6 +342,7 @@ class OptunaTrialConfig:
     trial_id: Optional[int] = None
     trial_number: Optional[int] = None
     objective: Optional[str] = None  # metrics key reported during training (None: multi-objective, no reports)
+    storage_retry_timeout: float = 120  # seconds a storage call waits for an unreachable database (hydra.sweeper's)
 
 
 @dataclass

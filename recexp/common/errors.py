@@ -1,5 +1,6 @@
-"""The configuration error every part of recexp raises, and the errors that count as one: each
-ends as one line (``recexp.run.error_messages.describe``) and exit code 2, before anything heavy loads."""
+"""The errors every part of recexp raises: the configuration error, and the errors that count as
+one (each ends as one line, ``recexp.run.error_messages.describe``, and exit code 2, before anything
+heavy loads); and a failed run, whose message is the paragraph the user sees."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ CONFIG_ERROR_EXIT_CODE = 2
 
 class ConfigError(ValueError):
     """A config value that composes but cannot be run; the message is one line naming the key."""
+
+
+class RunFailed(RuntimeError):
+    """A run raised in one of its stages; the message is the paragraph shown to the user."""
 
 
 CONFIG_ERRORS = (ConfigError, ConfigCompositionException, OverrideParseException, OmegaConfBaseException)

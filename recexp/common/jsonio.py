@@ -1,4 +1,4 @@
-"""Strict JSON files: NaN and infinities become null, so every JSON parser reads them."""
+"""Strict JSON files: NaN and infinities become null, so every JSON parser reads them; written atomically."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 import math
 from pathlib import Path
 from typing import Any
+
+from recexp.common.publish import write_atomically
 
 
 def strict(value: Any) -> Any:
@@ -28,4 +30,5 @@ def dumps(value: Any, **kwargs: Any) -> str:
 
 
 def write_json(path: Path, value: Any, indent: int = 2, **kwargs: Any) -> None:
-    path.write_text(dumps(value, indent=indent, **kwargs) + "\n")
+    """Write strict JSON atomically (``recexp.common.publish.atomic_path``: the old file or the new one, never torn)."""
+    write_atomically(Path(path), dumps(value, indent=indent, **kwargs) + "\n")

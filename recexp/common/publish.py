@@ -9,13 +9,21 @@ behind, never the target. Such a sibling is never read, and the next builder of 
 removes it (``remove_orphans``): while it holds the lock no live builder of that target exists, so
 every sibling is an orphan. Nothing is removed by age or by pid, so a slow live build is never
 touched (a recexp older than this lock, building into the same cache at the same time, would not
-take the lock: do not mix versions on one cache while building)."""
+take the lock: do not mix versions on one cache while building).
+
+Single files (a run's metrics.json, predictions.parquet, samples.parquet, summary.md, train logs;
+teacher cache entries) are written the same way without a lock: ``atomic_path(target)`` gives a
+temporary sibling ``.<name>-<random>.tmp`` to write, then fsyncs it and ``os.replace``-s it over
+``target``, so a reader (or a run killed with ``kill -9`` at any instant) finds the old file or the
+new one, never a torn one. A kill leaves at most the ``.tmp`` sibling (``TMP_SUFFIX``)."""
 
 from __future__ import annotations
 
 import glob
 import logging
+import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,3 +78,38 @@ def publish_dir(tmp: Path, target: Path, is_complete: Callable[[Path], bool]) ->
         if not is_complete(target):
             shutil.rmtree(target, ignore_errors=True)
             tmp.rename(target)
+
+
+TMP_SUFFIX = ".tmp"
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A new temporary sibling of ``target`` to write (created empty, with the umask's mode); once
+    the block ends it is fsynced and renamed over ``target``; on an error it is removed."""
+    target = Path(target)
+    tmp = _new_sibling(target)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_atomically(target: Path, content: str | bytes) -> None:
+    """Write ``content`` (text as UTF-8) to ``target`` through ``atomic_path``."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+
+
+def _new_sibling(target: Path) -> Path:
+    while True:
+        tmp = target.parent / f".{target.name}-{uuid.uuid4().hex[:8]}{TMP_SUFFIX}"
+        try:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            return tmp
+        except FileExistsError:
+            continue

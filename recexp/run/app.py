@@ -21,10 +21,13 @@ import hydra  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
 import recexp.config  # noqa: E402,F401  (registers the schemas in the ConfigStore)
-from recexp.common.errors import CONFIG_ERROR_EXIT_CODE, CONFIG_ERRORS  # noqa: E402
+from recexp.common.errors import (  # noqa: E402
+    CONFIG_ERROR_EXIT_CODE,
+    CONFIG_ERRORS,
+    RunFailed,  # noqa: E402
+)
 from recexp.common.layout import CONF_DIR  # noqa: E402
 from recexp.run.error_messages import describe  # noqa: E402
-from recexp.run.failure import RunFailed  # noqa: E402
 
 RUN_FAILED_EXIT_CODE = 1
 

@@ -6,10 +6,6 @@ import logging
 from pathlib import Path
 
 
-class RunFailed(RuntimeError):
-    """A run raised in one of its stages; the message is the paragraph shown to the user."""
-
-
 def failure_paragraph(exc: BaseException, stage: str, run_dir: Path) -> str:
     """What failed, in which stage, where the run dir and traceback are, how to retry."""
     return (f"run failed in stage {stage}: {type(exc).__name__}: {_one_line(str(exc))}\n"

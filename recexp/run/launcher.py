@@ -6,7 +6,8 @@ below this module; none of them calls back into it.
 
 Nothing domain-specific lives here. Every run dir gets resolved_config.yaml, provenance.json,
 metrics.json and summary.md (also when the run fails, with ``status: failed``) and Hydra's log
-file (run.log, which holds the traceback of a failure). With several processes
+file (run.log, which holds the traceback of a failure). Each job of a multirun first checks that its
+run dir and ``cache_dir`` can be written and have ``min_free_gb`` free (recexp/run/dirs_check.py). With several processes
 (``recexp.common.distributed``) rank 0 checks the run dir and writes these files once; every rank logs
 its rank and the world size first."""
 
@@ -23,11 +24,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from recexp.common import distributed
 from recexp.common.distributed import is_main_process
-from recexp.common.errors import ConfigError
+from recexp.common.errors import ConfigError, RunFailed
 from recexp.common.jsonio import write_json
+from recexp.common.publish import write_atomically
 from recexp.common.secrets import mask_secrets, mask_url
-from recexp.run.dirs_check import check_run_dir
-from recexp.run.failure import RunFailed, failure_paragraph, log_traceback_to_files
+from recexp.run.dirs_check import check_dirs, check_run_dir
+from recexp.run.failure import failure_paragraph, log_traceback_to_files
 from recexp.run.validation import validate
 
 log = logging.getLogger(__name__)
@@ -46,12 +48,16 @@ def launch(cfg: DictConfig) -> float | dict | None:
     distributed.adopt_slurm_tasks()
     distributed.tag_log_records()
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
     from recexp.run.logs import configure_run_logging
 
     configure_run_logging()
     validate(cfg)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    if HydraConfig.get().mode == RunMode.MULTIRUN:  # preflight checked the sweep once; the disk fills as jobs write
+        distributed.run_on_main(lambda: check_dirs({"hydra.sweep.dir": run_dir, "cache_dir": cfg.cache_dir},
+                                                   cfg.min_free_gb))
     # multirun jobs are not preflighted; with several processes rank 0 alone decides
     distributed.run_on_main(lambda: check_run_dir(run_dir, bool(cfg.resume)))
     if cfg.optuna.study_name is not None:  # an Optuna sweep trial: return what the sweeper tells the study
@@ -141,7 +147,7 @@ def _run_paradigm(cfg: DictConfig, run_dir: Path, tracker: Any, metrics: dict, p
 def _write_run_record(run_dir: Path, resolved: dict) -> None:
     from recexp.run.provenance import provenance
 
-    (run_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(resolved))
+    write_atomically(run_dir / "resolved_config.yaml", OmegaConf.to_yaml(resolved))
     write_json(run_dir / "provenance.json", provenance())
 
 
@@ -150,7 +156,7 @@ def _finish(run_dir: Path, metrics: dict[str, Any]) -> None:
     from recexp.run.summary import log_summary, summary_markdown
 
     write_json(run_dir / "metrics.json", metrics, sort_keys=True)
-    (run_dir / "summary.md").write_text(summary_markdown(metrics, run_dir))
+    write_atomically(run_dir / "summary.md", summary_markdown(metrics, run_dir))
     log_summary(metrics, run_dir)
 
 

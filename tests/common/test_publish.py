@@ -11,7 +11,9 @@ import sys
 import threading
 import time
 
-from recexp.common.publish import build_lock, lock_path, remove_orphans
+import pytest
+
+from recexp.common.publish import TMP_SUFFIX, atomic_path, build_lock, lock_path, remove_orphans, write_atomically
 from tests.conftest import ROOT
 
 HOLD = """
@@ -69,3 +71,26 @@ def test_remove_orphans_removes_the_targets_temporary_siblings_only(tmp_path, ca
     assert removed == sorted([spill, tmp_dir]) and not spill.exists() and not tmp_dir.exists()
     assert all(path.exists() for path in kept) and (target / "stats.json").exists()
     assert f"data: removing {tmp_dir}, left by a build of {target.name} that was killed" in caplog.text
+
+
+def test_atomic_path_replaces_the_target_or_leaves_it(tmp_path):
+    target = tmp_path / "metrics.json"
+    write_atomically(target, "old")
+    with pytest.raises(RuntimeError, match="cut short"):
+        with atomic_path(target) as tmp:
+            assert tmp.parent == tmp_path and tmp.name.startswith(".metrics.json-") and tmp.name.endswith(TMP_SUFFIX)
+            tmp.write_text("half")
+            raise RuntimeError("cut short")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+    write_atomically(target, "new")
+    assert target.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_atomic_files_get_the_mode_the_umask_gives(tmp_path):
+    """Not mkstemp's 0600: a run's outputs stay readable by the group as a plain write would leave them."""
+    old = os.umask(0o022)
+    try:
+        write_atomically(tmp_path / "summary.md", "x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "summary.md").stat().st_mode & 0o777 == 0o644

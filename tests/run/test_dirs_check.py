@@ -98,6 +98,32 @@ def test_full_disk_exits_2_with_one_line_before_heavy_imports(tmp_path):
     assert list(tmp_path.iterdir()) == []  # no run dir, and the probe file removed
 
 
+def test_each_job_of_a_multirun_checks_free_space(tmp_path):
+    """The disk fills during a multirun: the probe reports 0 once the first job has written its
+    metrics.json; the second job stops with the same one line (exit 2), the first job's outputs stay."""
+    sweep = tmp_path / "sweep"
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from recexp.run import dirs_check\n"
+        f"dirs_check.free_bytes = lambda path: 0 if list(Path('{sweep}').rglob('metrics.json')) else 10**12\n"
+        f"sys.argv = ['run.py', '-m', 'paradigm=global_mean', 'debug=smoke', 'logger=none', 'seed=1,2', "
+        f"'hydra.sweep.dir={sweep}']\n"
+        "import runpy\n"
+        "runpy.run_path('run.py', run_name='__main__')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == CONFIG_ERROR_EXIT_CODE, proc.stderr[-3000:]
+    job, line = proc.stderr.strip().splitlines()  # Hydra names the job, then the one line
+    assert job == "Error executing job with overrides: ['paradigm=global_mean', 'debug=smoke', 'logger=none', 'seed=2']"
+    assert line == (
+        f"config error: hydra.sweep.dir={sweep / '1_global_mean_synthetic'}: 0.00 GB free on its file system, "
+        "below min_free_gb=1; free some space, choose another hydra.sweep.dir, or lower min_free_gb (0: no check)")
+    assert (sweep / "0_global_mean_synthetic" / "metrics.json").exists()
+    assert not (sweep / "1_global_mean_synthetic" / "metrics.json").exists()
+
+
 def test_preflight_checks_the_cache_dir_in_process(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     cache.mkdir()

@@ -3,64 +3,33 @@ to exactly n_trials (skipped when the PostgreSQL server binaries are absent)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from .helpers import BATCH, CLASSIC, LR, command, study
+from .helpers import BATCH, CLASSIC, LR, PostgresServer, command, study
 
-PG_BIN_DIRS = [Path("/usr/lib/postgresql") / v / "bin" for v in ("17", "16", "15", "14")]
 N_TRIALS = 6
 
 
-def _pg_bin() -> Path | None:
-    initdb = shutil.which("initdb")
-    if initdb:
-        return Path(initdb).resolve().parent
-    return next((d for d in PG_BIN_DIRS if (d / "initdb").exists()), None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    """initdb refuses to run as root: run the server as the postgres user then."""
-    if os.geteuid() != 0:
-        return cmd
-    if not shutil.which("runuser"):
-        pytest.skip("running as root without runuser: cannot start PostgreSQL as a non-root user")
-    return ["runuser", "-u", "postgres", "--", *cmd]
+@pytest.fixture
+def postgres_server():
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 @pytest.fixture
 def postgres():
-    bin_dir = _pg_bin()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found; .ci/run installs them")
-    root = Path(tempfile.mkdtemp(prefix="recexp-pg-"))  # not under pytest's 0700 tmp: the server user must reach it
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-    data = root / "data"
-    port = _free_port()
-    subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]),
-                   check=True, capture_output=True)
-    log = data.parent / "server.log"
-    subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o",
-                                 f"-p {port} -k {data.parent} -h 127.0.0.1", "start"]), check=True, capture_output=True)
+    """The URL of a fresh PostgreSQL server (tests/sweeps/helpers.py: PostgresServer)."""
+    server = PostgresServer()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield server.url
     finally:
-        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+        server.close()
 
 
 def test_two_workers_share_one_study(tmp_path, postgres):
