@@ -26,10 +26,21 @@ def offline(tmp_path, monkeypatch):
     return OmegaConf.structured(LoggerConfig(backend=LoggerBackend.wandb, tags=["sweep"], group="study"))
 
 
-def run_log(run_dir: Path) -> Path:
-    logs = list(run_dir.glob("wandb/offline-run-*/run-*.wandb"))
-    assert len(logs) == 1, logs
-    return logs[0]
+def finished_view(run_dir: Path, wait_s: float = 60.0) -> dict:
+    """The run's view once its transaction log holds the exit record. wandb-core writes the log in
+    its own process and may still be flushing when ``finish`` returns on a loaded machine, so the
+    log is read again until the record is there (or ``wait_s`` passes: the assertions then fail)."""
+    import time
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        logs = list(run_dir.glob("wandb/offline-run-*/run-*.wandb"))
+        assert len(logs) <= 1, logs
+        view = run_view(logs[0]) if logs else {"exit_code": None}
+        if view["exit_code"] is not None or time.monotonic() > deadline:
+            assert logs, f"no W&B transaction log under {run_dir}"
+            return view
+        time.sleep(0.5)
 
 
 def test_a_pruned_trial_finishes_its_real_run_tagged_pruned(offline, tmp_path):
@@ -40,7 +51,7 @@ def test_a_pruned_trial_finishes_its_real_run_tagged_pruned(offline, tmp_path):
             assert isinstance(tracker, Tracker)  # a real run, not the null tracker
             tracker.log({"valid/mae": 0.9}, step=2)
             raise TrialPruned("pruned at step 2")
-    view = run_view(run_log(run_dir))
+    view = finished_view(run_dir)
     assert view["exit_code"] == 0
     assert view["tags"] == ["sweep", PRUNED]
     assert json.loads(view["summary"]["state"]) == PRUNED
@@ -53,5 +64,5 @@ def test_a_failed_trial_exits_1_untagged(offline, tmp_path):
     with pytest.raises(RuntimeError):
         with open_tracker(offline, run_dir, CONFIG, "trial"):
             raise RuntimeError("boom")
-    view = run_view(run_log(run_dir))
+    view = finished_view(run_dir)
     assert view["exit_code"] == 1 and view["tags"] == ["sweep"] and "state" not in view["summary"]
