@@ -18,7 +18,7 @@ import pytest
 from recexp.cli import main as cli_main
 from recexp.compare import main as compare_main
 
-from .conftest import ROOT, run_cli
+from .conftest import CORRUPT_METRICS, ROOT, run_cli
 
 PNG_MAGIC = b"\x89PNG"
 
@@ -41,7 +41,7 @@ def runs(tmp_path_factory, isolated_cache) -> Path:
     _fake_run(job, root / "clean" / "failed", paradigm="mf", status="failed", error="RuntimeError: boom",
               drop=("test/mae", "test/rmse", "test/coverage"))
     _fake_run(job, root / "clean" / "corrupt")
-    (root / "clean" / "corrupt" / "metrics.json").write_text('{"test/mae": 0.5,')
+    (root / "clean" / "corrupt" / "metrics.json").write_text(CORRUPT_METRICS)
     _fake_run(job, root / "mixed" / "other", dataset="amazon_music", **{"data/fingerprint": "ab" * 32})
     for number, status in ((0, "ok"), (1, "pruned")):
         trial = root / "study" / f"{number}_bias_synthetic"
