@@ -85,13 +85,14 @@ def test_zero_shot_on_the_exp3rt_slice(tmp_path, shared_data):
 def test_reczero_on_imdb(tmp_path):
     run_dir = tmp_path / "rz"
     metrics = _run(run_dir, "paradigm=reczero", *_imdb(tmp_path), *SMALL_LLM,
-                   "trainer.args.max_steps=2", "trainer.max_train_prompts=32")
+                   "trainer.args.max_steps=2", "trainer.max_train_prompts=32", "reward.weights.format=0.5")
     assert metrics["status"] == "ok" and metrics["grpo/steps"] == 2
     assert "base/test/pred_hist/10" in metrics and "test/pred_hist/10" in metrics
     cfg = OmegaConf.load(run_dir / "resolved_config.yaml")
     weights = dict(cfg.reward.weights)
     steps = [h for h in json.loads((run_dir / "train_log.json").read_text()) if "reward" in h]
     assert len(steps) == 2
+    assert weights == {"format": 0.5, "rating": 1.0}
     for h in steps:  # the reward trained on is the configured weighted sum of the logged parts
         assert h["reward"] == pytest.approx(sum(w * h[f"rewards/{name}/mean"] for name, w in weights.items()))
     # the rewards as the run builds them score on IMDb's 1-10 scale: 1 - 2 |error| / 9
