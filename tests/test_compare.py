@@ -90,6 +90,24 @@ def test_table_lists_every_run_and_counts_the_unreadable(runs, capsys):
     assert code == 0 and "fingerprint" in out.splitlines()[0].split()
 
 
+def test_runs_are_ranked_by_the_score_that_counts_unparsed_answers(runs, capsys, tmp_path):
+    """A run that answers little looks best on test/mae (parsed only); it ranks by test/mae_median_fallback."""
+    shutil.copytree(runs / "clean" / "sweep", tmp_path / "sweep")
+    job = next((tmp_path / "sweep").glob("*_bias_synthetic"))
+    _fake_run(job, tmp_path / "shy", paradigm="reczero", model="tiny", seed=7,
+              **{"test/mae": 0.3, "test/coverage": 0.2, "test/mae_median_fallback": 0.99})
+    code, out, _ = _compare(capsys, tmp_path)
+    header = out.splitlines()[0]
+    assert code == 0 and header.index("test/mae_median_fallback") < header.index("test/coverage") \
+        < header.index("test/mae (parsed only)") < header.index("test/rmse (parsed only)")
+    table = _csv(capsys, tmp_path)  # CSV keeps the plain keys
+    assert table["paradigm"].tolist() == ["bias", "bias", "global_mean", "global_mean", "reczero"]
+    assert table["test/mae_median_fallback"].is_monotonic_increasing
+    assert _csv(capsys, tmp_path, "--sort", "test/mae")["paradigm"].iloc[0] == "reczero"
+    grouped = _csv(capsys, tmp_path, "--group-by", "paradigm", "--desc")
+    assert grouped["paradigm"].tolist() == ["reczero", "global_mean", "bias"]
+
+
 def test_columns_only_for_keys_that_vary_among_shown_runs(runs, capsys):
     code, out, _ = _compare(capsys, runs / "clean", "--where", "paradigm=bias")
     header = out.splitlines()[0].split()
