@@ -164,6 +164,10 @@ class ModelConfig:
     trust_remote_code: bool = False
     max_prompt_tokens: int = 2048  # prompt budget (prompt.max_tokens defaults to it)
     n_params_b: Optional[float] = None  # parameters in billions (training memory estimate, recexp/models/memory.py)
+    # the shape that sizes the rollouts' KV cache (recexp/models/memory.py); None: not counted
+    n_layers: Optional[int] = None
+    n_kv_heads: Optional[int] = None
+    head_dim: Optional[int] = None
     lora: LoraConfig = field(default_factory=LoraConfig)
     tiny: Optional[TinyModelConfig] = None
 
@@ -183,6 +187,27 @@ class RewardConfig:
     weights: Dict[str, float] = field(default_factory=dict)  # reward name -> weight (recexp.rewards.REWARDS)
 
 
+class RolloutBackend(Enum):
+    """Who generates GRPO's completions (recexp/trainers/rollout.py maps each to TRL's switches)."""
+
+    hf = "hf"  # transformers generate, one padded batch per generation pass
+    continuous_batching = "continuous_batching"  # transformers' paged continuous batching (generate_batch)
+    vllm_colocate = "vllm_colocate"  # vLLM inside the training process (pip install -e .[vllm])
+    vllm_server = "vllm_server"  # a `trl vllm-serve` process (pip install -e .[vllm])
+
+
+class RolloutDtype(Enum):
+    auto = "auto"  # bfloat16 when training runs bf16 autocast (a bf16-capable GPU), else the policy itself
+    bfloat16 = "bfloat16"  # always a bf16 inference copy, refreshed after every optimizer step
+    float32 = "float32"  # no copy: generate from the float32 master weights
+
+
+@dataclass
+class RolloutConfig:
+    backend: RolloutBackend = RolloutBackend.hf
+    dtype: RolloutDtype = RolloutDtype.auto  # the transformers backends' weights (vLLM keeps its own copy)
+
+
 @dataclass
 class GRPOTrainerConfig:
     """The RL trainer, the ``trainer`` slot (stage grpo): trainer=grpo, or trainer=none."""
@@ -193,6 +218,7 @@ class GRPOTrainerConfig:
     name: str = "none"
     kind: str = "none"  # which trainer fills the slot (none: empty), recorded in saved configs
     args: Dict[str, Any] = field(default_factory=dict)  # keyword arguments of trl.GRPOConfig
+    rollout: RolloutConfig = field(default_factory=RolloutConfig)  # how completions are generated
     max_train_prompts: Optional[int] = None  # random subset of the train split turned into prompts (None: all)
     valid_eval_steps: int = 0  # greedy valid MAE every N training steps (0: off); the best step is kept
     valid_eval_samples: int = 200

@@ -24,7 +24,7 @@ BAR_WIDTH = 30
 def summary_markdown(metrics: dict[str, Any], run_dir: Path) -> str:
     """The summary as Markdown (also readable as plain text)."""
     parts = [_header(metrics, run_dir), _failure(metrics), _scores(metrics), _best_step(metrics),
-             _histogram(metrics), _stage_times(metrics)]
+             _histogram(metrics), _stage_times(metrics), _grpo_phases(metrics)]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -108,6 +108,18 @@ def _stage_times(metrics: dict[str, Any]) -> str:
         return ""
     lines = ["## Wall time per stage", "", "| stage | seconds |", "|---|---|"]
     lines += [f"| {stage} | {seconds:.1f} |" for stage, seconds in times.items()]
+    return "\n".join(lines)
+
+
+def _grpo_phases(metrics: dict[str, Any]) -> str:
+    """GRPO's seconds per optimizer step by phase (``recexp.trainers.phases``), means over the run."""
+    prefix = "grpo/step_time/"
+    phases = {key[len(prefix):-len("_s")]: value for key, value in metrics.items()
+              if key.startswith(prefix) and key.endswith("_s") and _finite(value)}
+    if not phases:
+        return ""
+    lines = ["## GRPO seconds per optimizer step, by phase (mean)", "", "| phase | seconds |", "|---|---|"]
+    lines += [f"| {phase} | {seconds:.3f} |" for phase, seconds in phases.items()]
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401  (registers the schema)
 from recexp.conf import CONF_DIR
-from recexp.models.memory import training_memory_gb
+from recexp.models.memory import generation_batch, kv_bytes_per_token, rollout_memory_gb, training_memory_gb
 from recexp.preflight import task_config
 from recexp.validation import validate as validate_task
 
@@ -36,7 +36,7 @@ def test_recone_7b_fits_one_80gb_gpu_with_four_step_completions():
     assert cfg.eval.max_new_tokens >= cfg.trainer.args.max_completion_length
     assert cfg.sft.args.max_length >= cfg.model.max_prompt_tokens + FOUR_STEP_TOKENS
     assert cfg.sft.args.learning_rate <= 2e-4 and cfg.trainer.args.learning_rate <= 2e-5
-    with_vllm = _compose("paradigm=recone", "model=qwen2_5_7b_instruct", "trainer.args.use_vllm=true")
+    with_vllm = _compose("paradigm=recone", "model=qwen2_5_7b_instruct", "trainer.rollout.backend=vllm_colocate")
     assert training_memory_gb(with_vllm) < 80 - 20
 
 
@@ -49,6 +49,19 @@ def test_every_qwen_preset_fits_and_trains_at_its_size(model):
     assert cfg.trainer.args.learning_rate == (1e-6 if full else 1e-5)
     assert cfg.sft.args.learning_rate == (1e-5 if full else 1e-4)
     assert cfg.trainer.max_train_prompts is None and cfg.eval.max_samples is not None
+
+
+@pytest.mark.parametrize("model", QWEN)
+def test_one_generation_pass_makes_the_optimizer_steps_completions_and_its_cache_is_counted(model):
+    cfg = _compose("paradigm=reczero", f"model={model}")
+    args = cfg.trainer.args
+    assert generation_batch(args) == args.per_device_train_batch_size * args.gradient_accumulation_steps >= 128
+    assert "steps_per_generation" not in args and "generation_batch_size" not in args
+    assert generation_batch(args) % args.num_generations == 0
+    copy = cfg.model.n_params_b * 2 if not cfg.model.lora.enabled else 0
+    kv = generation_batch(args) * (cfg.model.max_prompt_tokens + args.max_completion_length) * kv_bytes_per_token(cfg.model) / 1e9
+    assert kv > 1 and rollout_memory_gb(cfg) == pytest.approx(copy + kv)
+    assert cfg.trainer.rollout.backend.value == "hf" and cfg.trainer.rollout.dtype.value == "auto"
 
 
 def test_a_full_fine_tune_of_7b_would_not_fit():

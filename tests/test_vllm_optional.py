@@ -25,7 +25,8 @@ def _compose(*overrides):
 
 
 @pytest.mark.parametrize("overrides,key", [
-    (["trainer.args.use_vllm=true"], "trainer.args.use_vllm=true"),
+    (["trainer.rollout.backend=vllm_colocate"], "trainer.rollout.backend=vllm_colocate"),
+    (["trainer.rollout.backend=vllm_server"], "trainer.rollout.backend=vllm_server"),
     (["eval.backend=vllm"], "eval.backend=vllm"),
     (["paradigm=recone", "teacher=hf", "teacher.backend=vllm_local", "teacher.model=Qwen/Qwen2.5-72B-Instruct"],
      "teacher.backend=vllm_local"),

@@ -30,9 +30,13 @@ def generate_batched(model: Any, tokenizer: Any, prompts: list[str], *, batch_si
     evaluation's explicit decoding (``recexp.eval.decoding``), or sampled with ``sampling`` (the
     global RNG is seeded inside a fork, the caller's is untouched).
 
-    Prompts are sorted by length so each batch pads little, and restored to input order."""
+    Prompts are sorted by length so each batch pads little, and restored to input order. A float32
+    model on a bf16-capable GPU decodes from its bf16 copy (``recexp.models.inference_copy``)."""
     import torch
 
+    from recexp.models.inference_copy import generation_model
+
+    model = generation_model(model)
     tokenizer.padding_side = "left"
     order = np.argsort([len(p) for p in prompts], kind="stable")
     outputs: list[str] = [""] * len(prompts)

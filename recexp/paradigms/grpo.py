@@ -25,25 +25,29 @@ log = logging.getLogger(__name__)
 
 
 def grpo(state: RunState) -> RunState:
-    from trl import GRPOConfig, GRPOTrainer
+    from trl import GRPOConfig
 
     from recexp.models.loading import lora_config
     from recexp.prompts.settings import template_of
     from recexp.rewards import build_reward_funcs
+    from recexp.trainers.grpo_trainer import RecexpGRPOTrainer
     from recexp.trainers.log_scalars import LogScalarsCallback, quiet_progress
+    from recexp.trainers.rollout import rollout_dtype, trl_switches
     from recexp.trainers.signal import SignalMonitor, check_completion_budget
 
     cfg = state.cfg
     check_completion_budget(state)
     template = template_of(cfg)
     funcs, weights = build_reward_funcs(dict(cfg.reward.weights), template.tags, template.scale)
-    args = GRPOConfig(**training_args(state, cfg.trainer, "checkpoints", reward_weights=weights))
+    args = GRPOConfig(**training_args(state, cfg.trainer, "checkpoints", reward_weights=weights,
+                                      **trl_switches(cfg.trainer.rollout)))
     train_set, counter = prompt_dataset(state, "train", cfg.trainer.max_train_prompts)
     callback = valid_callback(state)
-    trainer = GRPOTrainer(
+    trainer = RecexpGRPOTrainer(
         model=state.model, reward_funcs=funcs, args=args, train_dataset=train_set,
         processing_class=state.tokenizer, peft_config=lora_config(cfg.model),
         callbacks=[SignalMonitor(), LogScalarsCallback("grpo")] + ([callback] if callback else []),
+        rollout_dtype=None if cfg.model.lora.enabled else rollout_dtype(cfg.trainer.rollout, args.bf16),
     )
     quiet_progress(trainer)
     if callback is not None:  # the best step is saved as the trainer saves (a sharded model is gathered)
@@ -111,11 +115,22 @@ def _train_metrics(trainer, started: float, callback) -> dict:
     last = next((h for h in reversed(history) if "reward" in h), {})
     metrics = {"grpo/steps": trainer.state.global_step, "grpo/train_seconds": round(time.perf_counter() - started, 1)}
     metrics.update(_peak_gpu_memory())
+    metrics.update(phase_means(history))
     metrics.update({f"grpo/last_{k}": v for k, v in last.items() if isinstance(v, (int, float))})
     if callback is not None and callback.best is not None:
         metrics["grpo/best_step"] = callback.best["step"]
         metrics["grpo/best_valid_mae"] = callback.best[SELECTION_KEY]
     return metrics
+
+
+def phase_means(history: list[dict]) -> dict:
+    """``grpo/step_time/<phase>_s``: each phase's mean seconds per optimizer step over the logged steps
+    (``recexp.trainers.phases``; each logging step carries the mean over its steps)."""
+    from recexp.trainers.phases import PREFIX
+
+    logged = [h for h in history if f"{PREFIX}step_s" in h]
+    keys = [k for k in (logged[0] if logged else {}) if k.startswith(PREFIX)]
+    return {f"grpo/step_time/{k[len(PREFIX):]}": round(sum(h[k] for h in logged) / len(logged), 4) for k in keys}
 
 
 def _peak_gpu_memory() -> dict:
@@ -173,10 +188,9 @@ def check_grpo(cfg: DictConfig) -> None:
     for name in weights:
         if name not in REWARDS:
             raise ConfigError(f"reward.weights.{name}: unknown reward; known: {', '.join(sorted(REWARDS))}")
+    from recexp.trainers.rollout import check_rollout
+
     args = OmegaConf.to_container(cfg.trainer.args, resolve=True)
+    check_rollout(cfg)
     check_trainer_args("grpo", args)
     check_grpo_batching(args)
-    if args.get("use_vllm"):
-        from recexp.vllm_support import require_vllm
-
-        require_vllm("trainer.args.use_vllm=true")

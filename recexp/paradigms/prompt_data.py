@@ -40,9 +40,12 @@ def lazy_prompt_dataset(predictor: PromptPredictor, rows: np.ndarray,
     counter = PromptCounter()
 
     def render(batch: dict) -> dict:
-        texts, shortened = predictor.prompts(np.asarray(batch["row"]))
-        counter.add([int(r) for r in batch["row"]], shortened)
-        return {**batch, "prompt": texts}
+        """Each distinct row once: TRL reads every prompt ``num_generations`` times in one batch."""
+        rows = np.asarray(batch["row"])
+        distinct, position = np.unique(rows, return_inverse=True)
+        texts, shortened = predictor.prompts(distinct)
+        counter.add([int(r) for r in distinct], shortened)
+        return {**batch, "prompt": [texts[i] for i in position]}
 
     dataset = Dataset.from_dict({"row": rows.astype(np.int64), "rating": ratings.astype(np.float64)})
     dataset.set_transform(render)
