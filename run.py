@@ -1,7 +1,7 @@
 """Entry point in a checkout: `python run.py [group=option ...] [key=value ...]` (add `-m` for
-multirun); the same as `recexp run ...` (recexp/app.py)."""
+multirun); the same as `recexp run ...` (recexp/run/app.py)."""
 
-from recexp.app import main
+from recexp.run.app import main
 
 if __name__ == "__main__":
     main()

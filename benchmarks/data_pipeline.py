@@ -59,7 +59,7 @@ def run_recexp(path: Path, cache: Path) -> None:
     from hydra import compose, initialize_config_dir
 
     import recexp.config  # noqa: F401
-    from recexp.conf import CONF_DIR
+    from recexp.common.layout import CONF_DIR
     from recexp.data.pipeline import load_dataset
 
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):

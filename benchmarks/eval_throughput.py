@@ -17,7 +17,7 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.data.pipeline import load_dataset
 from recexp.eval.generation import generate_batched, generate_one_by_one
 from recexp.paradigms.load_model import load_model

@@ -90,7 +90,7 @@ def compose(overrides: list[str]):
     from hydra import initialize_config_dir
 
     import recexp.config  # noqa: F401
-    from recexp.conf import CONF_DIR
+    from recexp.common.layout import CONF_DIR
 
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         return hydra_compose("config", overrides=overrides)

@@ -28,7 +28,7 @@ def compose_cfg(steps: int):
     from hydra import compose, initialize_config_dir
 
     import recexp.config  # noqa: F401
-    from recexp.conf import CONF_DIR
+    from recexp.common.layout import CONF_DIR
 
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         return compose("config", overrides=[*GRPO_OVERRIDES, f"trainer.args.max_steps={steps}"])

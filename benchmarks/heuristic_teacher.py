@@ -17,7 +17,7 @@ from hydra import compose, initialize_config_dir
 from shared_datasets import DATASETS  # benchmarks/shared_datasets.py
 
 import recexp.config  # noqa: F401
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.data.context import ContextBuilder
 from recexp.data.pipeline import load_dataset
 from recexp.eval.metrics import rating_metrics

@@ -28,7 +28,7 @@ from hydra import compose, initialize_config_dir
 from shared_datasets import DATASETS  # benchmarks/shared_datasets.py
 
 import recexp.config  # noqa: F401
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.data.pipeline import load_dataset
 from recexp.paradigms.cf_refit import FIT_ON_TRAIN, FIT_ON_TRAIN_VALID
 from recexp.paradigms.runner import run_stages

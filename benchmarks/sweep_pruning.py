@@ -29,7 +29,7 @@ import optuna
 from recexp.eval.metrics import SELECTION_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
-# the smoke sizes (recexp/conf/debug/smoke.yaml) with a warm-up long enough to write parsable ratings
+# the smoke sizes (conf/debug/smoke.yaml) with a warm-up long enough to write parsable ratings
 # some of the time (built once, cached): with none parsed every trial would score the fallback and
 # there would be nothing to prune; longer answers, no checkpoints, no base evaluation
 SMALL = [

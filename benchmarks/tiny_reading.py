@@ -27,7 +27,7 @@ from hydra import compose, initialize_config_dir
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 import recexp.config  # noqa: F401
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.data.context import ContextBuilder
 from recexp.data.pipeline import load_dataset
 from recexp.eval.generation import generate_batched

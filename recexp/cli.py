@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in HYDRA_COMMANDS:
-        from recexp.app import main as run_main
+        from recexp.run.app import main as run_main
 
         run_main(hydra_argv(argv[0], argv[1:]))
         return 0

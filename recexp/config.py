@@ -212,7 +212,7 @@ class RolloutConfig:
 class GRPOTrainerConfig:
     """The RL trainer, the ``trainer`` slot (stage grpo): trainer=grpo, or trainer=none."""
 
-    # what a composition error says when this option is chosen for another slot (recexp.errors)
+    # what a composition error says when this option is chosen for another slot (recexp.common.errors)
     MISPLACED: ClassVar[str] = ("the GRPO trainer goes in the trainer slot: trainer=grpo "
                                 "(tune it with trainer.args.KEY=...)")
     name: str = "none"
@@ -342,6 +342,7 @@ class OptunaTrialConfig:
     trial_id: Optional[int] = None
     trial_number: Optional[int] = None
     objective: Optional[str] = None  # metrics key reported during training (None: multi-objective, no reports)
+    storage_retry_timeout: float = 120  # seconds a storage call waits for an unreachable database (hydra.sweeper's)
 
 
 @dataclass

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from recexp.cli import hydra_argv
-from recexp.errors import ConfigError
-from recexp.extras import EXTRAS, missing_extra, require_extra
+from recexp.common.errors import ConfigError
+from recexp.common.extras import EXTRAS, missing_extra, require_extra
 
 from .conftest import ROOT
 

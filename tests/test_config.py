@@ -6,9 +6,9 @@ from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.config import GRPOTrainerConfig, SFTTrainerConfig
-from recexp.errors import describe
+from recexp.run.error_messages import describe
 
 
 def _compose(*overrides: str):

@@ -12,10 +12,10 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 import recexp.config  # noqa: F401  (registers the schema)
-from recexp.conf import CONF_DIR
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
+from recexp.common.layout import CONF_DIR
 from recexp.paradigms.registry import STAGES
-from recexp.validation import validate
+from recexp.run.validation import validate
 
 from .conftest import ROOT, run_cli
 

@@ -9,14 +9,14 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401  (registers the schema)
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.data.pipeline import load_dataset
 from recexp.paradigms.cf_models.mf import MFModel
 from recexp.paradigms.cf_refit import RefitPredictor
 from recexp.paradigms.fit_cf import fit_cf
 from recexp.paradigms.state import RunState
 
-SMALL_DATA = ["debug=smoke"]  # recexp/conf/debug/smoke.yaml: 80 users x 60 items
+SMALL_DATA = ["debug=smoke"]  # conf/debug/smoke.yaml: 80 users x 60 items
 
 
 def _fit(tmp_path: Path, *overrides: str) -> RunState:

@@ -15,7 +15,7 @@ from recexp.rewards import build_reward_funcs
 from .conftest import run_cli
 from .imdb_files import write_given_split, write_imdb
 
-SMALL_LLM = ["debug=smoke", "eval.batch_size=32"]  # recexp/conf/debug/smoke.yaml (IMDb data keeps its size)
+SMALL_LLM = ["debug=smoke", "eval.batch_size=32"]  # conf/debug/smoke.yaml (IMDb data keeps its size)
 
 
 def _run(run_dir: Path, *overrides: str) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from recexp.logs import RepeatedWarningFilter
+from recexp.run.logs import RepeatedWarningFilter
 from recexp.trainers.log_scalars import format_scalars
 
 

@@ -24,7 +24,7 @@ from .conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.slow
 WORLD = 2
-GRPO = ["debug=smoke", "trainer.args.max_steps=6"]  # recexp/conf/debug/smoke.yaml, 6 GRPO steps
+GRPO = ["debug=smoke", "trainer.args.max_steps=6"]  # conf/debug/smoke.yaml, 6 GRPO steps
 RUN_FILES = ("metrics.json", "resolved_config.yaml", "predictions.parquet")
 
 

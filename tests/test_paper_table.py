@@ -8,8 +8,8 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 import recexp.config  # noqa: F401  (registers the schema)
-from recexp.conf import CONF_DIR
-from recexp.validation import validate
+from recexp.common.layout import CONF_DIR
+from recexp.run.validation import validate
 
 from .compare.test_paired import make_run, noisy
 

@@ -18,7 +18,7 @@ LLM_METRICS = REQUIRED_METRICS | {"base/test/mae_fallback", "samples/examples", 
 
 
 def _run(run_dir: Path, *overrides: str) -> dict:
-    """A smoke run (recexp/conf/debug/smoke.yaml: GRPO sizes only for the paradigms with a GRPO stage)."""
+    """A smoke run (conf/debug/smoke.yaml: GRPO sizes only for the paradigms with a GRPO stage)."""
     proc = run_cli(f"hydra.run.dir={run_dir}", "debug=smoke", *overrides)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads((run_dir / "metrics.json").read_text())

@@ -17,7 +17,7 @@ import pytest
 
 from .conftest import ROOT, run_cli
 
-SMALL = ["debug=smoke"]  # recexp/conf/debug/smoke.yaml: a smaller tiny model, small data, 4 GRPO steps
+SMALL = ["debug=smoke"]  # conf/debug/smoke.yaml: a smaller tiny model, small data, 4 GRPO steps
 STEPS = ["trainer.args.max_steps=4", "trainer.args.save_steps=2"]  # the step and checkpoint counts asserted
 
 

@@ -10,16 +10,16 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401  (registers the schema)
-from recexp.conf import CONF_DIR
+from recexp.common.errors import ConfigError
+from recexp.common.layout import CONF_DIR
 from recexp.data.pipeline import load_dataset
-from recexp.errors import ConfigError
 from recexp.paradigms.samples import COLUMNS
 from recexp.paradigms.samples_provenance import precheck_samples, recorded_provenance, stamp
 from recexp.paradigms.state import RunState
 
 from .conftest import run_cli
 
-SMALL_DATA = ["debug=smoke"]  # recexp/conf/debug/smoke.yaml: 80 users x 60 items
+SMALL_DATA = ["debug=smoke"]  # conf/debug/smoke.yaml: 80 users x 60 items
 
 
 def _state(tmp_path: Path, *overrides: str) -> RunState:

@@ -7,10 +7,10 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401  (registers the schema)
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.models.memory import generation_batch, kv_bytes_per_token, rollout_memory_gb, training_memory_gb
-from recexp.preflight import task_config
-from recexp.validation import validate as validate_task
+from recexp.run.validation import task_config
+from recexp.run.validation import validate as validate_task
 
 QWEN = ["qwen2_5_0_5b_instruct", "qwen2_5_1_5b_instruct", "qwen2_5_3b_instruct", "qwen2_5_7b_instruct"]
 FOUR_STEP_TOKENS = 768  # a Qwen four-step answer is a few hundred tokens; room for long ones

@@ -11,10 +11,10 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401
-from recexp.conf import CONF_DIR
-from recexp.errors import ConfigError
-from recexp.validation import validate
-from recexp.vllm_support import vllm_installed
+from recexp.common.errors import ConfigError
+from recexp.common.layout import CONF_DIR
+from recexp.common.vllm_support import vllm_installed
+from recexp.run.validation import validate
 
 pytestmark = pytest.mark.skipif(vllm_installed(), reason="vLLM is installed: the missing-import paths do not apply")
 

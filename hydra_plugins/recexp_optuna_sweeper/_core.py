@@ -6,15 +6,19 @@ job (in this process, a joblib worker or a SLURM node) can reconnect to its tria
 intermediate valid metrics and be pruned, ``logger.group=<study> logger.job_type=trial`` so its W&B
 run is grouped by study, and ``hydra.sweep.subdir`` with ``${hydra.job.num}`` replaced by the trial
 number. The job returns ``{"status": "ok" | "pruned", "metrics": {...}, "run_dir": ...}``
-(recexp.sweeps.trial.run_trial); a job that raises is a FAIL trial.
+(recexp.sweeps.trial.trial_result); a job that raises is a FAIL trial.
 
 The loop: fail (and re-queue) stale trials, count, ask up to ``n_jobs`` trials into the free slots,
 launch them as one batch while a heartbeat thread keeps them alive, tell, check the failure
-budget; stop at ``n_trials`` finished trials; write the study report."""
+budget; stop at ``n_trials`` finished trials; write the study report. Every storage call goes
+through ``recexp.sweeps.storage.StorageRetry``: while the database is unreachable (a restart) it is
+retried for up to ``storage_retry_timeout`` seconds; unreachable when the sweep starts, it is one
+line (exit 2)."""
 
 import logging
 import math
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -37,12 +41,13 @@ from hydra_plugins.recexp_optuna_sweeper._study import (
     is_surplus,
     open_storage,
     open_study,
+    start_beating,
     state_counts,
 )
-from recexp.errors import CONFIG_ERRORS, ConfigError
-from recexp.extras import require_extra
-from recexp.failure import RunFailed
-from recexp.secrets import has_password, mask_url, read_env
+from recexp.common.errors import CONFIG_ERRORS, ConfigError, RunFailed
+from recexp.common.extras import require_extra
+from recexp.common.secrets import has_password, mask_url, read_env
+from recexp.sweeps.storage import DEFAULT_RETRY_TIMEOUT_S, StorageRetry
 from recexp.sweeps.trial import PRUNER_ATTR  # the pruner config, read by each job to decide should_prune()
 
 log = logging.getLogger(__name__)
@@ -56,12 +61,14 @@ class SweepFailed(RunFailed):
 class OptunaSweeperImpl:
     def __init__(self, sampler: DictConfig, pruner: DictConfig | None, direction: Any, objectives: Sequence[str],
                  study_name: str, storage: str | None, n_trials: int, n_jobs: int, max_failure_rate: float,
-                 heartbeat_interval: int, params: DictConfig | None, storage_env: str | None = None) -> None:
+                 heartbeat_interval: int, params: DictConfig | None, storage_env: str | None = None,
+                 storage_retry_timeout: float = DEFAULT_RETRY_TIMEOUT_S) -> None:
         self.sampler_cfg, self.pruner_cfg = sampler, pruner
         self.objectives, self.direction = list(objectives), direction
         self.study_name, self.storage, self.storage_env = study_name, storage, storage_env
         self.n_trials, self.n_jobs = n_trials, n_jobs
         self.max_failure_rate, self.heartbeat_interval = max_failure_rate, heartbeat_interval
+        self.storage_retry_timeout = storage_retry_timeout
         self.params = OmegaConf.to_container(params, resolve=True) if params is not None else None
         self.failed = self.told = 0
 
@@ -80,24 +87,27 @@ class OptunaSweeperImpl:
         self._check(pruner)
         check_new_keys(space, self.config)  # the trial configs themselves: _precheck.preflight_sweep
         url = absolute_url(self.storage_url)
-        storage = self._storage = open_storage(url, self.heartbeat_interval)
-        refuse_failed_study(storage, self.study_name, url)
-        study = open_study(self.study_name, storage, self.directions,
-                           sampling.make_sampler(self.sampler_cfg, space.grid), sampling.make_pruner(pruner))
-        study.set_user_attr(PRUNER_ATTR, pruner)
+        setting = f"hydra.sweeper.storage_env={self.storage_env}" if self.storage_env else "hydra.sweeper.storage"
+        storage = self._storage = open_storage(url, self.heartbeat_interval, setting=setting)  # unreachable: exit 2
+        retry = self._retry = StorageRetry(url, self.storage_retry_timeout)  # from now on: wait for it to come back
+        retry(lambda: refuse_failed_study(storage, self.study_name, url), "reading the study")
+        study = retry(lambda: open_study(self.study_name, storage, self.directions,
+                                         sampling.make_sampler(self.sampler_cfg, space.grid),
+                                         sampling.make_pruner(pruner)), "opening the study")
+        retry(lambda: study.set_user_attr(PRUNER_ATTR, pruner), "opening the study")
         self._grid = isinstance(study.sampler.inner, optuna.samplers.GridSampler)
         n_trials = self._target(space)
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         log.info("study %s (%s): %d/%d trials finished; storage %s", self.study_name, ", ".join(self.directions),
-                 finished(state_counts(study)), n_trials, mask_url(url))
+                 finished(retry(lambda: state_counts(study), "counting trials")), n_trials, mask_url(url))
         returns: list[JobReturn] = []
         try:
             while (batch := self._next_batch(study, space, n_trials)) is not None:
                 returns += self._run(study, storage, url, space, batch)
                 self._check_failures(n_trials)
         finally:
-            report.write_study_report(study, sweep_dir, self.objectives, self.config)
+            retry(lambda: report.write_study_report(study, sweep_dir, self.objectives, self.config), "writing the report")
         return returns
 
     # --- one round -------------------------------------------------------------------------
@@ -106,8 +116,7 @@ class OptunaSweeperImpl:
         """The next trials to run, or None when the study has n_trials finished trials.
         Waits (polling) while the free slots are all held by trials running elsewhere."""
         while True:
-            fail_stale_trials(study, self._storage)  # trials of a killed sweep: FAIL + re-queued
-            counts = state_counts(study)
+            counts = self._retry(lambda: self._counts(study), "counting trials")
             done = finished(counts) + (counts[TrialState.FAIL] if self._grid else 0)  # no grid point twice
             if done >= n_trials:
                 return None
@@ -121,17 +130,33 @@ class OptunaSweeperImpl:
                      counts[TrialState.RUNNING])
             time.sleep(min(10, self.heartbeat_interval))
 
+    def _counts(self, study: optuna.Study) -> Counter:
+        fail_stale_trials(study, self._storage)  # trials of a killed sweep: FAIL + re-queued
+        return state_counts(study)
+
     def _ask(self, study: optuna.Study, space: SearchSpace, k: int, n_trials: int) -> list[optuna.Trial]:
+        """Up to ``k`` new trials (each storage call retried alone: an ask cut off after its commit leaves
+        a trial without a heartbeat, which goes stale and is re-queued, see adopt_silent_trials)."""
         batch = []
         for _ in range(k):
-            trial = study.ask(space.distributions)
-            self._storage.record_heartbeat(trial._trial_id)  # from now on a dead sweep leaves it stale
-            if is_surplus(study, trial, n_trials):  # another worker took the last slot at the same time
-                trial.set_user_attr("recexp/surplus", True)
-                study.tell(trial, state=TrialState.FAIL)
+            trial = self._ask_one(study, space, n_trials)
+            if trial is None:
                 break
             batch.append(trial)
         return batch
+
+    def _ask_one(self, study: optuna.Study, space: SearchSpace, n_trials: int) -> optuna.Trial | None:
+        trial = self._retry(lambda: study.ask(space.distributions), "asking a trial")
+        self._retry(lambda: start_beating(self._storage, trial._trial_id), "recording a heartbeat")
+        if self._retry(lambda: is_surplus(study, trial, n_trials), "counting trials"):  # another worker took the last slot
+            self._retry(lambda: self._drop_surplus(study, trial), "telling a trial")
+            return None
+        return trial
+
+    @staticmethod
+    def _drop_surplus(study: optuna.Study, trial: optuna.Trial) -> None:
+        trial.set_user_attr("recexp/surplus", True)
+        study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
 
     def _run(self, study: optuna.Study, storage: Any, url: str, space: SearchSpace,
              batch: list[optuna.Trial]) -> list[JobReturn]:
@@ -154,7 +179,8 @@ class OptunaSweeperImpl:
         storage = f"${{oc.env:{self.storage_env}}}" if self.storage_env else format_value(url)  # never the secret
         identity = [f"optuna.storage={storage}", f"optuna.study_name={format_value(self.study_name)}",
                     f"optuna.trial_id={trial._trial_id}", f"optuna.trial_number={trial.number}",
-                    f"optuna.objective={format_value(objective)}"]
+                    f"optuna.objective={format_value(objective)}",
+                    f"optuna.storage_retry_timeout={self.storage_retry_timeout:g}"]
         subdir = self._subdir.replace("${hydra.job.num}", str(trial.number))
         return space.overrides(trial.params) + identity + [
             f"logger.group={format_value(self.study_name)}", "logger.job_type=trial",
@@ -178,17 +204,18 @@ class OptunaSweeperImpl:
             self._fail(study, trial, exc)
             return
         self.told += 1
-        trial.set_user_attr("run_dir", str(result.get("run_dir")))
-        frozen = study.tell(trial, values, state=state)
+        run_dir = str(result.get("run_dir"))
+        frozen = self._retry(lambda: _tell_once(study, self._storage, trial, state, values, run_dir), "telling a trial")
+        if frozen.state != state:  # failed as stale meanwhile (no heartbeat for a grace period): its copy counts
+            log.warning("trial %d: %s, not %s: its heartbeat went stale while it ran (a storage outage longer than "
+                        "the grace period?); its re-queued copy counts instead", trial.number, frozen.state.name, state.name)
+            return
         log.info("trial %d: %s %s", trial.number, frozen.state.name, values if values is not None else "")
 
     def _fail(self, study: optuna.Study, trial: optuna.Trial, exc: BaseException) -> None:
         self.told += 1
         self.failed += 1
-        trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:500])
-        if isinstance(exc, CONFIG_ERRORS):
-            trial.set_user_attr(CONFIG_ERROR_ATTR, True)
-        study.tell(trial, state=TrialState.FAIL)
+        self._retry(lambda: _fail_once(study, self._storage, trial, exc), "telling a trial")
         log.warning("trial %d failed: %s: %s", trial.number, type(exc).__name__, exc)
 
     # --- checks ----------------------------------------------------------------------------
@@ -231,6 +258,26 @@ class OptunaSweeperImpl:
             raise SweepFailed(f"{self.failed} trials failed (of {self.told} run); hydra.sweeper.max_failure_rate="
                               f"{self.max_failure_rate} allows {self.max_failure_rate * n_trials:g} of n_trials={n_trials};"
                               " see each trial's run.log and the trial's 'error' user attr")
+
+
+def _tell_once(study: optuna.Study, storage: Any, trial: optuna.Trial, state: TrialState,
+               values: list[float] | None, run_dir: str) -> optuna.trial.FrozenTrial:
+    """Record the run dir and tell; a trial finished already (this tell retried after its commit, or the
+    trial failed as stale by another worker) is returned as stored."""
+    stored = storage.get_trial(trial._trial_id)
+    if stored.state.is_finished():
+        return stored
+    trial.set_user_attr("run_dir", run_dir)
+    return study.tell(trial, values, state=state, skip_if_finished=True)
+
+
+def _fail_once(study: optuna.Study, storage: Any, trial: optuna.Trial, exc: BaseException) -> None:
+    if storage.get_trial(trial._trial_id).state.is_finished():
+        return
+    trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:500])
+    if isinstance(exc, CONFIG_ERRORS):
+        trial.set_user_attr(CONFIG_ERROR_ATTR, True)
+    study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
 
 
 def storage_url(storage: str | None, storage_env: str | None) -> str | None:

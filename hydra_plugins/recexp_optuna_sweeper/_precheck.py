@@ -1,12 +1,12 @@
 """Checks before a sweep's first trial (and before any study is created or resumed).
 
-``preflight_sweep`` runs them from ``recexp.preflight`` before Hydra starts (`run.py -m`); the
+``preflight_sweep`` runs them from ``recexp.run.preflight`` before Hydra starts (`run.py -m`); the
 sweeper repeats the cheap ones.
 
 - every distribution is well formed (each ``to_distribution`` error names its key);
 - every trial config composes and validates: the search space is composed at a few probe points
   (each choice at least once, every numeric param at its low and high end) and each probe goes
-  through ``recexp.validation.validate``, so a misspelt key fails with its close matches;
+  through ``recexp.run.validation.validate``, so a misspelt key fails with its close matches;
 - a stored study whose trials all failed on config errors is not resumed silently."""
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from optuna.storages import BaseStorage
 from optuna.trial import TrialState
 
 from hydra_plugins.recexp_optuna_sweeper._search_space import SearchSpace
-from recexp.errors import CONFIG_ERRORS, ConfigError, describe
-from recexp.secrets import mask_url
+from recexp.common.errors import CONFIG_ERRORS, ConfigError
+from recexp.common.secrets import mask_url
+from recexp.run.error_messages import describe
 
 _ABSENT = object()
 CONFIG_ERROR_ATTR = "recexp/config_error"  # set on a trial that failed on a config error
@@ -74,7 +75,8 @@ def check_new_keys(space: SearchSpace, config: DictConfig) -> None:
     """Searched keys that are not in the composed config (added with '+') must be keys the trial
     config accepts: a TRL argument under trainer.args / sft.args, or a schema field. Checked
     without composing, so a misspelt key fails at once, with its close matches."""
-    from recexp.errors import close_matches, schema_keys
+    from recexp.common.errors import close_matches
+    from recexp.run.error_messages import schema_keys
     from recexp.trainers.args import check_trainer_args
 
     kinds = {"trainer.args": "grpo", "sft.args": "sft"}
@@ -111,8 +113,7 @@ def _dotted_keys(config: DictConfig, prefix: str = "") -> list[str]:
 def check_trial_configs(space: SearchSpace, compose: Callable[[list[str]], DictConfig]) -> None:
     """Compose and validate the trial config at each probe point; raise ConfigError on the first
     that fails (``compose(overrides)`` returns the full config, Hydra's node included)."""
-    from recexp.preflight import task_config
-    from recexp.validation import validate
+    from recexp.run.validation import task_config, validate
 
     for params in probe_params(space):
         overrides = space.overrides(params)

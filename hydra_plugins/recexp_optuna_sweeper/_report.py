@@ -11,6 +11,8 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 from optuna.trial import FrozenTrial, TrialState
 
+from recexp.common.publish import atomic_path, write_atomically
+
 log = logging.getLogger(__name__)
 
 
@@ -21,12 +23,13 @@ def write_study_report(study: optuna.Study, sweep_dir: Path, objectives: list[st
     best = best_trials(study, objectives)
     if best:
         name = "best_trial.yaml" if len(objectives) == 1 else "best_trials.yaml"
-        (sweep_dir / name).write_text(yaml.safe_dump(best[0] if len(objectives) == 1 else best, sort_keys=False))
+        write_atomically(sweep_dir / name, yaml.safe_dump(best[0] if len(objectives) == 1 else best, sort_keys=False))
         summary["best"] = best
     importances = param_importances(study)
-    (sweep_dir / "importances.yaml").write_text(yaml.safe_dump(importances, sort_keys=False))
+    write_atomically(sweep_dir / "importances.yaml", yaml.safe_dump(importances, sort_keys=False))
     summary["importances"] = importances
-    study.trials_dataframe().to_csv(sweep_dir / "trials.csv", index=False)
+    with atomic_path(sweep_dir / "trials.csv") as tmp:  # every worker of a study writes these at its end
+        study.trials_dataframe().to_csv(tmp, index=False)
     log.info("study %s: %s; best: %s", study.study_name, summary["states"], best[:1] or "no complete trial")
     _log_to_wandb(summary, sweep_dir, config)
     return summary

@@ -12,7 +12,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from optuna.samplers import BaseSampler, GridSampler
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 
 
 def make_sampler(cfg: DictConfig, grid: Callable[[], dict]) -> BaseSampler:

@@ -10,7 +10,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import ChoiceSweep, IntervalSweep, Override, RangeSweep
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 
 PLAIN = re.compile(r"^[A-Za-z_][\w\-./]*$")
 

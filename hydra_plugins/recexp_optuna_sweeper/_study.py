@@ -9,20 +9,20 @@ or right after it): such a trial is given a heartbeat when found, so it goes sta
 
 import logging
 import threading
-import time
 import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
+from recexp.sweeps.storage import SQLITE, open_storage  # noqa: F401  (open_storage: re-exported)
 
 log = logging.getLogger(__name__)
-SQLITE = "sqlite:///"
+BEATING_ATTR = "recexp/heartbeat"  # system attr: this trial's id once its first heartbeat is stored
 
 
 def absolute_url(url: str | None) -> str:
@@ -36,33 +36,6 @@ def absolute_url(url: str | None) -> str:
     return url
 
 
-def open_storage(url: str, heartbeat_interval: int | None = None) -> RDBStorage:
-    if url.startswith(SQLITE):
-        Path(url[len(SQLITE):]).parent.mkdir(parents=True, exist_ok=True)
-    engine_kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
-    with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna since 2.9
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        heartbeat = {} if heartbeat_interval is None else {
-            "heartbeat_interval": heartbeat_interval, "grace_period": 2 * heartbeat_interval,
-            "heartbeat_stale_trial_callback": RetryHeartbeatStaleTrialCallback()}
-        return _create_storage(url, engine_kwargs, heartbeat)
-
-
-def _create_storage(url: str, engine_kwargs: dict, heartbeat: dict, attempts: int = 5) -> RDBStorage:
-    """RDBStorage, retried when another worker is creating the same schema at this moment
-    (PostgreSQL reports the race as a duplicate type or table)."""
-    import sqlalchemy.exc
-
-    for attempt in range(attempts):
-        try:
-            return RDBStorage(url, engine_kwargs=engine_kwargs, **heartbeat)
-        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
-            if attempt == attempts - 1:
-                raise
-            time.sleep(1 + attempt)
-    raise AssertionError("unreachable")
-
-
 def fail_stale_trials(study: optuna.Study, storage: RDBStorage) -> None:
     """Fail (and re-queue) RUNNING trials whose heartbeat went stale: their sweep died."""
     adopt_silent_trials(study, storage)
@@ -74,28 +47,28 @@ def fail_stale_trials(study: optuna.Study, storage: RDBStorage) -> None:
 def adopt_silent_trials(study: optuna.Study, storage: RDBStorage) -> list[int]:
     """Record a first heartbeat for RUNNING trials that have none (their sweep died between
     ``study.ask`` and its first heartbeat); returns their ids. A live sweep's trial caught in that
-    instant loses nothing: its own heartbeats follow at once."""
+    instant loses nothing: its own heartbeats follow at once.
+
+    A trial "has a heartbeat" when its system attr ``BEATING_ATTR`` holds its own id: the sweeper
+    sets it right after the trial's first heartbeat (``start_beating``). Optuna has no public query
+    for heartbeats, and a re-queued trial inherits its failed original's system attrs, hence the id."""
     if storage.get_heartbeat_interval() is None:
         return []
     running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-    silent = [t._trial_id for t in running if not _has_heartbeat(storage, t._trial_id)]
+    silent = [t._trial_id for t in running if t.system_attrs.get(BEATING_ATTR) != t._trial_id]
     for trial_id in silent:
-        storage.record_heartbeat(trial_id)  # Optuna ignores the clash if the owner recorded one meanwhile
+        start_beating(storage, trial_id)
     if silent:
         log.warning("%d RUNNING trial(s) without a heartbeat (a sweep died right after asking them): they are "
                     "failed and re-queued unless a live sweep beats for them within the grace period", len(silent))
     return silent
 
 
-def _has_heartbeat(storage: RDBStorage, trial_id: int) -> bool:
-    """Whether a heartbeat row exists for the trial (Optuna's schema: no public query for it)."""
-    from optuna.storages._rdb import models
-
-    session = storage.scoped_session()
-    try:
-        return models.TrialHeartbeatModel.where_trial_id(trial_id, session) is not None
-    finally:
-        session.close()
+def start_beating(storage: RDBStorage, trial_id: int) -> None:
+    """The trial's first heartbeat, then the mark that it has one (a kill between the two: adopted
+    once more, which only delays its failure by one grace period)."""
+    storage.record_heartbeat(trial_id)
+    storage.set_trial_system_attr(trial_id, BEATING_ATTR, trial_id)
 
 
 def open_study(name: str, storage: RDBStorage, directions: list[str], sampler: Any, pruner: Any) -> optuna.Study:
@@ -147,5 +120,11 @@ class Heartbeat:
             self._record()
 
     def _record(self) -> None:
+        """One heartbeat per trial; a failure (the database unreachable) is logged and the next
+        beat tries again, so the trials live on once the database is back within the grace period."""
         for trial_id in self.trial_ids:
-            self.storage.record_heartbeat(trial_id)
+            try:
+                self.storage.record_heartbeat(trial_id)
+            except Exception as exc:
+                log.warning("heartbeat of trial id %d not recorded (%s: %s); next try in %ds", trial_id,
+                            type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "", self.interval)

@@ -119,6 +119,11 @@ class RecexpOptunaSweeperConf:
     n_jobs: int = 2  # trials per launcher batch (run in parallel by joblib / submitit)
     max_failure_rate: float = 0.0  # stop when failed trials of this sweep > max_failure_rate x n_trials
     heartbeat_interval: int = 60  # seconds; a RUNNING trial silent for 2x this is failed and re-queued
+    # seconds a storage call (sweeper and trial jobs) is retried while the database is unreachable (a
+    # PostgreSQL restart or failover), waiting 0.5 s doubling to 5 s; then the sweep / trial fails with one
+    # paragraph. Unreachable when the sweep starts: one line at once (exit 2). A heartbeat_interval > half
+    # of the outage keeps the running trials alive through it (otherwise they are failed and re-queued)
+    storage_retry_timeout: int = 120
     # config key -> search syntax; nested keys are flattened, so from the command line both
     # 'hydra.sweeper.params={trainer.args.epsilon:"interval(0.1,0.3)"}' style YAML and
     # '+hydra.sweeper.params.trainer.args.epsilon="interval(0.1,0.3)"' work (or simply 'trainer.args.epsilon=interval(0.1,0.3)')

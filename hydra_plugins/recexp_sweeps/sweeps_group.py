@@ -1,8 +1,10 @@
-"""Extra sweep presets from ``$RECEXP_SWEEPS_DIR``: each ``NAME.yaml`` there becomes ``sweep=NAME``.
+"""The sweep presets are the config group ``sweep``: each ``NAME.yaml`` of the top-level ``sweeps/``
+folder (``recexp.common.layout.SWEEPS_DIR``, shipped in the wheel) becomes ``sweep=NAME``, and so
+does each one in ``$RECEXP_SWEEPS_DIR`` (a folder of one's own; a shipped preset keeps its name).
 
-The shipped presets are the ``sweep`` group of the package's config tree (``recexp/conf/sweep``);
-this plugin, run by Hydra before every composition, registers a folder of one's own beside them
-in the ConfigStore (the package of each file's ``# @package`` header kept)."""
+A search-path entry makes a folder a config *root*, so ``sweeps/*.yaml`` could only become a group
+named after a subfolder. Instead this plugin, run by Hydra before every composition, registers each
+preset in the ConfigStore as ``sweep/NAME`` (the package of its ``# @package`` header kept)."""
 
 import os
 from pathlib import Path
@@ -19,8 +21,11 @@ ENV = "RECEXP_SWEEPS_DIR"
 
 class RecexpSweepsSearchPathPlugin(SearchPathPlugin):
     def manipulate_search_path(self, search_path: ConfigSearchPath) -> None:
+        from recexp.common.layout import SWEEPS_DIR
+
         if os.environ.get(ENV):
             register_presets(Path(os.environ[ENV]))
+        register_presets(SWEEPS_DIR)  # last: a shipped preset is not replaced by a same-named one of $ENV
 
 
 def register_presets(folder: Path) -> None:

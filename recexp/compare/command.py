@@ -110,7 +110,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _write_plots(out_dir, write) -> None:
     """Run ``write(recexp.compare.plots)`` and list the files it wrote; one line if it cannot."""
-    from recexp.extras import missing_extra
+    from recexp.common.extras import missing_extra
 
     if missing := missing_extra("plots", "recexp compare --plot"):
         raise CompareError(missing)

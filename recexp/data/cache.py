@@ -7,7 +7,7 @@ whole), item_order.npy, items.parquet (when the source has metadata), train/vali
 (each split's rows with a ``row`` column pointing into interactions.parquet), stats.json (written
 last: marks the directory complete). Written into a temporary sibling and renamed, so a crash or
 a concurrent job never leaves a half-written cache behind; ``recexp.data.pipeline`` builds it under
-its build lock (``recexp.publish``: one builder at a time, orphans of killed builds removed)."""
+its build lock (``recexp.common.publish``: one builder at a time, orphans of killed builds removed)."""
 
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from recexp.common.publish import publish_dir
 from recexp.data import spill
 from recexp.data.columns import SPLITS
 from recexp.data.processing import Processed
-from recexp.publish import publish_dir
 
 STATS_FILE = "stats.json"
 REVIEWS_FILE = "reviews.arrow"

@@ -3,7 +3,7 @@
 Composes the config as `python run.py` would (the same overrides), downloads each remote file of
 the dataset into <cache_dir>/raw (or reuses the copy already there, e.g. one fetched by hand), and
 prints the `sha256:` and `size:` lines to add under the preset's reviews_remote / meta_remote
-(recexp/conf/dataset/NAME.yaml), plus the same as overrides. Pinned values already in the preset are
+(conf/dataset/NAME.yaml), plus the same as overrides. Pinned values already in the preset are
 verified: a file that does not match is refused and its partial copy deleted."""
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Pin, print the lines on stdout; a config error is one line (exit 2), a failed download one line (exit 1)."""
+    from recexp.common.errors import CONFIG_ERROR_EXIT_CODE, CONFIG_ERRORS
     from recexp.data.download import DataFileMissingError, DownloadVerificationError
-    from recexp.errors import CONFIG_ERROR_EXIT_CODE, CONFIG_ERRORS, describe
+    from recexp.run.error_messages import describe
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")  # what is downloaded where, on stderr
     try:
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     except (DataFileMissingError, DownloadVerificationError) as exc:
         print(f"data pin: {exc}", file=sys.stderr)
         return FAILED_EXIT_CODE
-    print(f"# add under the remotes of recexp/conf/dataset/{preset}.yaml (replacing the 'unpinned' comment):")
+    print(f"# add under the remotes of conf/dataset/{preset}.yaml (replacing the 'unpinned' comment):")
     print("\n".join(yaml_lines(pins)))
     print(f"# or pass them as overrides: {' '.join(overrides(pins))}")
     return 0
@@ -58,9 +59,8 @@ def _compose(overrides: list[str]):
     from hydra import compose, initialize_config_dir
 
     import recexp.config  # noqa: F401  (registers the schemas)
-    from recexp.conf import CONF_DIR
-    from recexp.preflight import task_config
-    from recexp.validation import validate
+    from recexp.common.layout import CONF_DIR
+    from recexp.run.validation import task_config, validate
 
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=list(overrides), return_hydra_config=True)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from recexp.common.errors import ConfigError
 from recexp.config import REMOTE_KEYS
-from recexp.errors import ConfigError
 
 
 @dataclass(frozen=True)

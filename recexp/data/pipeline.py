@@ -9,12 +9,12 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from recexp.common.publish import build_lock, remove_orphans
 from recexp.data import cache
 from recexp.data.fingerprint import file_sha256, fingerprint, hashes_dir
 from recexp.data.processing import Processed, process
 from recexp.data.raw import RawData
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
-from recexp.publish import build_lock, remove_orphans
 
 log = logging.getLogger(__name__)
 _CONTEXT_SOURCES = {"earlier_interactions": "interactions strictly earlier than the target (timestamps)",
@@ -58,7 +58,7 @@ def load_dataset(ds: DictConfig, cache_dir: str | Path) -> Dataset:
 
 def _build_locked(ds: DictConfig, raw_files: dict[str, Path], scale: RatingScale, directory: Path,
                   identity: dict) -> tuple[Processed, dict] | None:
-    """Build the cache directory holding its build lock (``recexp.publish``); None when another
+    """Build the cache directory holding its build lock (``recexp.common.publish``); None when another
     process built it while this one waited. Orphans of killed builds (a temporary directory, a
     review spill) are removed first."""
     with build_lock(directory, "data"):

@@ -7,7 +7,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 
 TRAINING_STAGES = ("fit_cf", "teacher_samples", "sft", "grpo")  # they read the train and valid splits
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import urllib.parse
 import urllib.request
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 
 HTTP_OPT_IN = "dataset.allow_http"
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recexp import distributed
+from recexp.common import distributed
 
 
 def predict_shared(predictor: Any, table: Any, **kwargs: Any) -> Any:

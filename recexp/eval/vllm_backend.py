@@ -55,7 +55,7 @@ class VLLMGenerator:
 
 def vllm_predictor(state: Any) -> Any:
     """A copy of the state's predictor that generates through vLLM on the saved model."""
-    from recexp.vllm_support import require_vllm
+    from recexp.common.vllm_support import require_vllm
 
     require_vllm("eval.backend=vllm")
     cfg = state.cfg

@@ -8,7 +8,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from recexp.distributed import device, main_first
+from recexp.common.distributed import device, main_first
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Built on first use and cached under ``<cache_dir>/models/tiny-<key>`` (key: the tiny config,
 the dataset fingerprint and the prompt settings; one process builds it while others wait, and a
-killed build leaves only a temporary sibling, removed by the next build: ``recexp.publish``), in
+killed build leaves only a temporary sibling, removed by the next build: ``recexp.common.publish``), in
 three steps:
 
 1. tokenizer: byte-level BPE trained on the dataset's prompt texts, a Qwen-style chat template
@@ -34,8 +34,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from recexp.distributed import is_multi_process, run_single_process
-from recexp.publish import build_lock, publish_dir, remove_orphans
+from recexp.common.distributed import is_multi_process, run_single_process
+from recexp.common.publish import build_lock, publish_dir, remove_orphans
 
 log = logging.getLogger(__name__)
 

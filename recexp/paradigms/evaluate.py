@@ -9,8 +9,9 @@ import logging
 import numpy as np
 import pandas as pd
 
+from recexp.common.distributed import is_main_process
+from recexp.common.publish import atomic_path
 from recexp.data.columns import ITEM, RATING, ROW, USER, USER_PRIOR_MEAN
-from recexp.distributed import is_main_process
 from recexp.eval.lengths import completion_lengths
 from recexp.eval.metrics import COLLAPSE_SHARE, RANKING_KEY, rating_metrics, top_rating
 from recexp.eval.predictor import Predictor, RatingsPredictor
@@ -80,7 +81,8 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
         state.metrics.update(decoding_metrics(state.model, state.tokenizer, state.cfg.eval.max_new_tokens,
                                               state.cfg.eval.backend.value))
     if is_main_process():
-        pd.concat(frames, ignore_index=True).to_parquet(state.run_dir / filename, index=False)
+        with atomic_path(state.run_dir / filename) as tmp:  # the old file or the new one, never torn
+            pd.concat(frames, ignore_index=True).to_parquet(tmp, index=False)
     return state
 
 

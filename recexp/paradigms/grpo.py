@@ -13,10 +13,10 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from recexp import distributed
-from recexp.distributed import is_main_process
-from recexp.errors import ConfigError
-from recexp.jsonio import write_json
+from recexp.common import distributed
+from recexp.common.distributed import is_main_process
+from recexp.common.errors import ConfigError
+from recexp.common.jsonio import write_json
 from recexp.paradigms.load_model import set_predictor
 from recexp.paradigms.state import RunState
 from recexp.paradigms.training import train, training_args

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 from recexp.paradigms.state import RunState
 from recexp.prompts.templates import PROMPT_TEMPLATES
 

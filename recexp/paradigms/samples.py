@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recexp import distributed
+from recexp.common import distributed
+from recexp.common.publish import atomic_path
 from recexp.paradigms.samples_provenance import PROVENANCE, samples_file, stamp
 from recexp.paradigms.state import RunState
 
@@ -39,7 +40,8 @@ def teacher_samples(state: RunState) -> RunState:
     state.metrics["samples/examples"] = len(frame)
     state.metrics["samples/interactions"] = int(frame["row"].nunique())
     if distributed.is_main_process():
-        frame.to_parquet(state.run_dir / "samples.parquet", index=False)
+        with atomic_path(state.run_dir / "samples.parquet") as tmp:  # the old file or the new one, never torn
+            frame.to_parquet(tmp, index=False)
     state.samples = frame
     return state
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 from recexp.paradigms.sample_methods import SAMPLE_METHODS
 from recexp.teachers import TEACHERS, check_teacher
 from recexp.teachers.checks import teacher_presets

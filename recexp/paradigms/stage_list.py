@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 from recexp.paradigms.registry import STAGES, resolve
 
 

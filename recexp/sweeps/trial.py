@@ -2,8 +2,8 @@
 
 The job reconnects to the study's storage, reports the valid metric evaluated during training
 (``trainer.valid_eval_steps``) with ``trial.report`` and stops with ``TrialPruned`` when the study's
-pruner says so; the run then ends with ``status: pruned`` in metrics.json. ``run_trial`` turns the
-run into the result the sweeper tells the study."""
+pruner says so; the run then ends with ``status: pruned`` in metrics.json. ``trial_result`` is what
+the job returns for the sweeper to tell the study."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from typing import Any, Callable
 import optuna
 from omegaconf import DictConfig
 
-from recexp.distributed import run_on_main
-from recexp.errors import ConfigError
+from recexp.common.distributed import run_on_main
+from recexp.common.errors import ConfigError
+from recexp.sweeps.storage import DEFAULT_RETRY_TIMEOUT_S, StorageRetry, open_storage
 
 log = logging.getLogger(__name__)
 PRUNER_ATTR = "recexp/pruner"  # written by the sweeper: the pruner config (_target_ + kwargs)
@@ -28,17 +29,15 @@ class TrialPruned(optuna.TrialPruned):
     run_status = "pruned"
 
 
-def run_trial(run: Callable[[dict], dict], run_dir: Path) -> dict[str, Any]:
-    """Run the job (``run(metrics)`` fills ``metrics``); return ``{"status", "metrics", "run_dir"}``
-    for the sweeper (failures raise). A pruned run's metrics come from that dict, not from
+def trial_result(status: str, metrics: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    """What the job returns to the sweeper: ``{"status": "ok" | "pruned", "metrics", "run_dir"}``
+    (failures raise instead). A pruned run's metrics come from the dict the run filled, not from
     metrics.json: with several processes only rank 0 writes the file."""
-    metrics: dict[str, Any] = {}
-    try:
-        run(metrics)
-        status = "ok"
-    except TrialPruned:
-        status = "pruned"
     return {"status": status, "metrics": metrics, "run_dir": str(run_dir)}
+
+
+def _no_retry(action: Callable, what: str) -> object:
+    return action()
 
 
 def in_sweep(cfg: DictConfig) -> bool:
@@ -49,7 +48,7 @@ def trial_identity(cfg: DictConfig) -> dict[str, Any]:
     """``optuna/*`` keys for metrics.json and the W&B summary: study, trial number, sampled params."""
     if not in_sweep(cfg):
         return {}
-    trial = connect(cfg.optuna.storage, cfg.optuna.study_name, cfg.optuna.trial_id)
+    trial = _connect(cfg)
     params = {f"optuna/params/{k}": v for k, v in trial.params.items()}
     return {"optuna/study": cfg.optuna.study_name, "optuna/trial_number": cfg.optuna.trial_number, **params}
 
@@ -61,25 +60,26 @@ def trial_reporter(cfg: DictConfig) -> Callable[[int, dict], None] | None:
     objective = cfg.optuna.objective
     if not objective.startswith("valid/"):
         return None
-    return functools.partial(report_on_main, _connect_on_main(cfg), objective.removeprefix("valid/"))
+    return functools.partial(report_on_main, _connect_on_main(cfg), objective.removeprefix("valid/"),
+                             retry=_retry(cfg))
 
 
 def _connect_on_main(cfg: DictConfig) -> optuna.Trial | None:
     """The trial on rank 0 (with several processes rank 0 alone talks to the study), None elsewhere;
     a failure to connect is raised on every rank."""
     connected: dict[str, optuna.Trial] = {}
-    run_on_main(lambda: connected.update(trial=connect(cfg.optuna.storage, cfg.optuna.study_name,
-                                                       cfg.optuna.trial_id)))
+    run_on_main(lambda: connected.update(trial=_connect(cfg)))
     return connected.get("trial")
 
 
-def report_on_main(trial: optuna.Trial | None, metric: str, step: int, metrics: dict) -> None:
+def report_on_main(trial: optuna.Trial | None, metric: str, step: int, metrics: dict,
+                   retry: Callable = _no_retry) -> None:
     """``_report`` on rank 0; its outcome (``TrialPruned``, or a config error) is raised on every
     rank, so a pruned trial stops all its processes at the same step."""
-    run_on_main(lambda: _report(trial, metric, step, metrics))
+    run_on_main(lambda: _report(trial, metric, step, metrics, retry))
 
 
-def _report(trial: optuna.Trial, metric: str, step: int, metrics: dict) -> None:
+def _report(trial: optuna.Trial, metric: str, step: int, metrics: dict, retry: Callable = _no_retry) -> None:
     """Report the objective's metric of this valid evaluation; prune when the study says so."""
     if metric not in metrics:  # e.g. valid/mean_completion_tokens: only the final evaluation has it
         if isinstance(trial.study.pruner, optuna.pruners.NopPruner):
@@ -88,19 +88,32 @@ def _report(trial: optuna.Trial, metric: str, step: int, metrics: dict) -> None:
         raise ConfigError(f"optuna.objective: valid/{metric} is not computed by the evaluation during training "
                           f"(it has {known}); pruning needs one of those, or hydra/sweeper/pruner=nop")
     value = float(metrics[metric])
-    trial.report(value, step)
-    if trial.should_prune():
+    retry(lambda: trial.report(value, step), "reporting a valid metric")
+    if retry(trial.should_prune, "asking the pruner"):
         log.info("trial %d pruned at step %d (valid %s %.4f)", trial.number, step, metric, value)
         raise TrialPruned(f"pruned at step {step} (valid {metric} {value:.4f})")
 
 
+def _retry(cfg: DictConfig) -> StorageRetry:
+    """Storage calls of this trial job wait for an unreachable database as the sweeper does."""
+    return StorageRetry(cfg.optuna.storage, cfg.optuna.storage_retry_timeout)
+
+
+def _connect(cfg: DictConfig) -> optuna.Trial:
+    return connect(cfg.optuna.storage, cfg.optuna.study_name, cfg.optuna.trial_id, cfg.optuna.storage_retry_timeout)
+
+
 @functools.lru_cache(maxsize=4)
-def connect(storage_url: str, study_name: str, trial_id: int) -> optuna.Trial:
-    """The running trial, with the study's pruner (the job never samples: RandomSampler is inert)."""
+def connect(storage_url: str, study_name: str, trial_id: int,
+            retry_timeout: float = DEFAULT_RETRY_TIMEOUT_S) -> optuna.Trial:
+    """The running trial, with the study's pruner (the job never samples: RandomSampler is inert);
+    an unreachable database is waited for (``optuna.storage_retry_timeout`` s)."""
     from hydra.utils import instantiate
 
-    engine_kwargs = {"connect_args": {"timeout": 60}} if storage_url.startswith("sqlite") else {"pool_pre_ping": True}
-    storage = optuna.storages.RDBStorage(storage_url, engine_kwargs=engine_kwargs)
-    study = optuna.load_study(study_name=study_name, storage=storage, sampler=optuna.samplers.RandomSampler())
-    study.pruner = instantiate(study.user_attrs.get(PRUNER_ATTR) or {"_target_": "optuna.pruners.NopPruner"})
-    return optuna.trial.Trial(study, trial_id)
+    retry = StorageRetry(storage_url, retry_timeout)
+    storage = open_storage(storage_url, retry=retry)
+    study = retry(lambda: optuna.load_study(study_name=study_name, storage=storage,
+                                            sampler=optuna.samplers.RandomSampler()), "loading the study")
+    pruner = retry(lambda: study.user_attrs.get(PRUNER_ATTR), "loading the study")
+    study.pruner = instantiate(pruner or {"_target_": "optuna.pruners.NopPruner"})
+    return retry(lambda: optuna.trial.Trial(study, trial_id), "loading the trial")  # reads the trial

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from recexp.registry import Registry
+from recexp.common.registry import Registry
 
 TEACHERS: Registry = Registry(kind="teacher backend", key="teacher.backend", package="recexp.teachers",
                               reserved=("none",))

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
-
-if TYPE_CHECKING:
-    from recexp.teachers.cache import ReplyCache
+from typing import Any, Sequence
 
 
 @dataclass(frozen=True)
@@ -36,7 +33,7 @@ class Teacher(ABC):
     ``build_teacher`` constructs it as ``cls(teacher_cfg, cache_root)``."""
 
     name: str = "teacher"
-    cache: ReplyCache | None = None  # where its replies are cached (None: it caches nothing)
+    cache: Any = None  # its ReplyCache (recexp.teachers.cache, which builds on this module), or None: it caches nothing
 
     @classmethod
     def check_config(cls, cfg: Any) -> None:

@@ -9,8 +9,14 @@ is unreliable on the network filesystems (NFS, Lustre) that cluster cache direct
 on, and it pickles values by default. Our needs are tiny (put and get of small text blobs, no
 eviction, no expiry), and a file per entry written to a temporary sibling then ``os.replace``-d
 is atomic on POSIX, safe with several processes writing at once (the last identical write wins),
-readable with ``cat``, and needs no new dependency. A crashed run leaves at most a stray
-``.tmp`` file, never a torn entry.
+readable with ``cat``, and needs no new dependency (``recexp.common.publish.write_atomically``). A
+crashed run leaves at most a stray ``.<key>.json-*.tmp`` file, never a torn entry.
+
+Opening the cache removes such orphans, only those last modified over ``ORPHAN_AGE_S`` (an hour)
+ago: an age threshold and not a lock, because writers share the cache without one (a lock would
+serialise every process writing replies, and file locks are unreliable on the network file
+systems the cache may live on), while a live writer touches its ``.tmp`` within a second (one small
+reply, written, fsynced and renamed), so an hour-old one has no live owner.
 """
 
 from __future__ import annotations
@@ -18,16 +24,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from recexp.common.publish import TMP_SUFFIX, write_atomically
 from recexp.teachers.base import TeacherReply, TeacherRequest
 
 log = logging.getLogger(__name__)
 
 CACHE_SUBDIR = "teacher"
+ORPHAN_AGE_S = 3600  # a .tmp untouched this long has no live writer (module docstring)
 
 
 def request_key(identity: dict[str, Any], request: TeacherRequest) -> str:
@@ -46,6 +53,7 @@ class ReplyCache:
     def __init__(self, cache_root: Path, identity: dict[str, Any]) -> None:
         self.dir = Path(cache_root).expanduser() / CACHE_SUBDIR
         self.identity = dict(identity)
+        remove_orphans(self.dir)
 
     def path(self, request: TeacherRequest) -> Path:
         key = request_key(self.identity, request)
@@ -70,20 +78,23 @@ class ReplyCache:
         path = self.path(request)
         path.parent.mkdir(parents=True, exist_ok=True)
         entry = {"text": text, "identity": self.identity, "sample": request.sample}
-        _write_atomically(path, json.dumps(entry, ensure_ascii=False, indent=1))
+        write_atomically(path, json.dumps(entry, ensure_ascii=False, indent=1))
 
 
-def _write_atomically(path: Path, content: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:16]}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def remove_orphans(cache_dir: Path, max_age_s: float = ORPHAN_AGE_S) -> list[Path]:
+    """Remove the ``.*.tmp`` files of killed writers last modified over ``max_age_s`` ago (each logged)."""
+    now, removed = time.time(), []
+    for path in cache_dir.glob(f"*/.*{TMP_SUFFIX}"):
+        try:
+            if now - path.stat().st_mtime > max_age_s:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:  # renamed or removed by another process meanwhile
+            continue
+    if removed:
+        log.warning("teacher cache %s: removed %d .tmp file(s) left by killed writers over %ds ago",
+                    cache_dir, len(removed), max_age_s)
+    return removed
 
 
 Deliver = Callable[[int, TeacherReply], None]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 from recexp.teachers._registry import TEACHERS
 
 
@@ -22,7 +22,7 @@ def check_teacher(teacher_cfg: Any) -> None:
 
 def teacher_presets() -> list[str]:
     """The shipped teacher presets (``conf/teacher/*.yaml``) that name a teacher, for messages."""
-    from recexp.conf import CONF_DIR
+    from recexp.common.layout import CONF_DIR
 
     return sorted(path.stem for path in (CONF_DIR / "teacher").glob("*.yaml") if path.stem not in TEACHERS.reserved)
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 from recexp.teachers._registry import TEACHERS
 from recexp.teachers.base import Teacher, TeacherReply, TeacherRequest
 from recexp.teachers.cache import Deliver, ReplyCache, answer_through_cache
@@ -86,7 +86,7 @@ class OpenAITeacher(Teacher):
     @classmethod
     def check_config(cls, cfg: Any) -> None:
         """httpx installed, the endpoint and sampling keys valid, and the key's variable set."""
-        from recexp.extras import require_extra
+        from recexp.common.extras import require_extra
 
         require_extra("openai", f"teacher={cfg.name} (an OpenAI-compatible endpoint)")
         _check_endpoint(cfg)

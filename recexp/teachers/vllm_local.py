@@ -19,7 +19,7 @@ class VLLMTeacher(HFTeacher):
     @classmethod
     def check_config(cls, cfg: Any) -> None:
         """The HF teacher's checks, and vLLM installed (the extra recexp[vllm])."""
-        from recexp.vllm_support import require_vllm
+        from recexp.common.vllm_support import require_vllm
 
         super().check_config(cfg)
         require_vllm("teacher.backend=vllm_local")
@@ -45,7 +45,7 @@ def _engine(cfg: Any) -> tuple[Any, Any]:
     from transformers import AutoTokenizer
     from vllm import LLM
 
-    from recexp.vllm_support import require_vllm
+    from recexp.common.vllm_support import require_vllm
 
     require_vllm("teacher.backend=vllm_local")
     tokenizer = AutoTokenizer.from_pretrained(str(cfg.model))

@@ -12,7 +12,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 
 # config class -> (package, file inside it) for each class of its hierarchy
 HIERARCHY = {

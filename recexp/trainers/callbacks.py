@@ -15,9 +15,9 @@ from typing import Any, Callable
 import numpy as np
 from transformers import TrainerCallback
 
-from recexp import distributed
+from recexp.common import distributed
+from recexp.common.jsonio import write_json
 from recexp.eval.metrics import SELECTION_KEY
-from recexp.jsonio import write_json
 
 log = logging.getLogger(__name__)
 

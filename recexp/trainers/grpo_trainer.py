@@ -12,6 +12,7 @@ returns: with the transformers paths the bf16 rollout policy is treated as the f
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from typing import Any, Iterator
 
@@ -20,6 +21,8 @@ from trl import GRPOTrainer
 
 from recexp.models.inference_copy import InferenceCopy
 from recexp.trainers.phases import PREFIX, PhaseTimer
+
+log = logging.getLogger(__name__)
 
 
 class RecexpGRPOTrainer(GRPOTrainer):
@@ -31,8 +34,16 @@ class RecexpGRPOTrainer(GRPOTrainer):
         self.phases = PhaseTimer()
         self.rollout = None
         if rollout_dtype is not None and not self.use_vllm:
-            self.rollout = InferenceCopy.of(self._policy(), rollout_dtype)
+            if self._sharded():
+                log.warning("rollouts: the policy's weights are sharded (FSDP or DeepSpeed ZeRO-3); no %s inference "
+                            "copy is made, TRL gathers the policy to generate", rollout_dtype)
+            else:
+                self.rollout = InferenceCopy.of(self._policy(), rollout_dtype)
         self.add_callback(_FlushPhases(self))
+
+    def _sharded(self) -> bool:
+        plugin = self.accelerator.state.deepspeed_plugin if self.is_deepspeed_enabled else None
+        return self.is_fsdp_enabled or (plugin is not None and plugin.zero_stage == 3)
 
     def _policy(self) -> Any:
         return self.accelerator.unwrap_model(self.model)

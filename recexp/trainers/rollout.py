@@ -17,7 +17,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 
 # backend -> the TRL GRPOConfig switches it sets
 TRL_SWITCHES = {
@@ -55,7 +55,7 @@ def check_rollout(cfg: DictConfig) -> None:
     backend = _value(cfg.trainer.rollout.backend)
     key = f"trainer.rollout.backend={backend}"
     if backend.startswith("vllm"):
-        from recexp.vllm_support import require_vllm
+        from recexp.common.vllm_support import require_vllm
 
         require_vllm(key)
     elif backend == "continuous_batching":

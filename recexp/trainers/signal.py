@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from transformers import TrainerCallback
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

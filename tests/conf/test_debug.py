@@ -1,4 +1,4 @@
-"""The debug presets (recexp/conf/debug/): each composes and validates with every paradigm, changes
+"""The debug presets (conf/debug/): each composes and validates with every paradigm, changes
 only the keys its parts name, and its parts follow the selected groups."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 import recexp.config  # noqa: F401  (registers the schema)
-from recexp.conf import CONF_DIR
-from recexp.validation import validate
+from recexp.common.layout import CONF_DIR
+from recexp.run.validation import validate
 
 DEBUG = CONF_DIR / "debug"
 PARTS = DEBUG / "parts"

@@ -34,7 +34,7 @@ def music(server, tmp_path):
 def test_pin_prints_the_yaml_lines_and_overrides(music, server, capsys, tmp_path):
     assert pin(*music) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "# add under the remotes of recexp/conf/dataset/amazon_music.yaml (replacing the 'unpinned' comment):"
+    assert out[0] == "# add under the remotes of conf/dataset/amazon_music.yaml (replacing the 'unpinned' comment):"
     assert out[1:7] == [
         f"reviews_remote:  # {server.url}/reviews_Digital_Music_5.json.gz",
         f"  sha256: {sha(REVIEWS)}", f"  size: {len(REVIEWS)}",

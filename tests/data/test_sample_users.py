@@ -8,7 +8,7 @@ import random
 import pyarrow.compute as pc
 import pytest
 
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.data import jsonl
 from recexp.data.columns import USER
 from recexp.data.readers import read_raw

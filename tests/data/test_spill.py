@@ -7,13 +7,13 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
+from recexp.common.publish import lock_path
 from recexp.data import columns as C
 from recexp.data.pipeline import load_dataset
 from recexp.data.processing import process
 from recexp.data.readers import read_raw
 from recexp.data.sample_users import UserSampler
-from recexp.publish import lock_path
 
 from .test_readers import MALFORMED, review_line, write_lines
 
@@ -49,7 +49,7 @@ def test_spilled_text_matches_text_in_memory(tmp_path, sample):
     assert (spilled.directory / "reviews.arrow").exists()
     lock = lock_path(spilled.directory)
     leftovers = [p for p in spilled.directory.parent.iterdir() if p.name.startswith(".") and p != lock]
-    assert not leftovers  # no spill left (the build lock file stays: recexp.publish)
+    assert not leftovers  # no spill left (the build lock file stays: recexp.common.publish)
 
 
 def test_the_cache_reads_the_text_memory_mapped(tmp_path):

@@ -8,11 +8,11 @@ import urllib.request
 import pytest
 from hydra import compose, initialize_config_dir
 
-from recexp.conf import CONF_DIR
+from recexp.common.errors import ConfigError
+from recexp.common.layout import CONF_DIR
 from recexp.config import RemoteFile
 from recexp.data.download import ensure_file
 from recexp.data.transport import InsecureURLError, _CheckedRedirects, check_url
-from recexp.errors import ConfigError
 
 from ..conftest import run_cli
 from .conftest import PAYLOAD

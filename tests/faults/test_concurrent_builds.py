@@ -1,5 +1,5 @@
 """Two first runs started at once on one empty cache (different run dirs): one builds the
-processed split and the tiny model, the other waits for it (recexp.publish.build_lock) and
+processed split and the tiny model, the other waits for it (recexp.common.publish.build_lock) and
 reuses them; both end ok, nothing is built twice and no temporary copy is left."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import torch
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401  (registers the schema)
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR
 from recexp.models.loading import load_model, lora_config
 from recexp.models.precision import weights_dtype
 

@@ -21,7 +21,7 @@ def test_every_need_is_given_by_some_stage():
 def test_listing_and_checking_stages_imports_nothing_heavy():
     code = ("import sys\n"
             "from hydra import compose, initialize_config_dir\n"
-            "from recexp.conf import CONF_DIR\n"
+            "from recexp.common.layout import CONF_DIR\n"
             "import recexp.config\n"
             "from recexp.paradigms.registry import STAGES\n"
             "from recexp.paradigms.stage_list import check_stage_list\n"

@@ -9,11 +9,11 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401  (registers the schema)
-from recexp.conf import CONF_DIR
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
+from recexp.common.layout import CONF_DIR
 from recexp.paradigms.sample_methods import SAMPLE_METHODS, chain
 from recexp.prompts.templates import get_template
-from recexp.validation import validate
+from recexp.run.validation import validate
 
 from ..conftest import ROOT
 

@@ -7,8 +7,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401  (registers the schema)
-from recexp.conf import CONF_DIR
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
+from recexp.common.layout import CONF_DIR
 from recexp.paradigms.registry import STAGES
 from recexp.paradigms.runner import run_stages
 from recexp.paradigms.stage_list import check_stage_list, uses_model

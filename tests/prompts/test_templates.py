@@ -9,9 +9,9 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import recexp.config  # noqa: F401  (registers the schema)
-from recexp.conf import CONF_DIR
+from recexp.common.errors import ConfigError
+from recexp.common.layout import CONF_DIR
 from recexp.data.scale import RatingScale
-from recexp.errors import ConfigError
 from recexp.prompts.templates import (
     PROMPT_TEMPLATES,
     TEMPLATES,
@@ -19,7 +19,7 @@ from recexp.prompts.templates import (
     template_tags,
 )
 from recexp.rewards import TAGS_BY_TEMPLATE, format_ok
-from recexp.validation import validate
+from recexp.run.validation import validate
 
 from ..conftest import ROOT
 

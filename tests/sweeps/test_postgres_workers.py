@@ -1,79 +1,36 @@
 """Two sweep workers on one study in a real PostgreSQL server run disjoint trials that add up
 to exactly n_trials (skipped when no PostgreSQL server is installed, except in CI (CI=true), where
-.ci/run installs one and its absence fails)."""
+.ci/run installs one and its absence fails: helpers.PostgresServer)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from .helpers import BATCH, CLASSIC, LR, command, study
+from .helpers import BATCH, CLASSIC, LR, PostgresServer, command, study
 
-PG_LIB = Path("/usr/lib/postgresql")  # Debian/Ubuntu: <version>/bin per installed server
 N_TRIALS = 6
 
 
-def _pg_bin() -> Path | None:
-    """The bin dir of an installed PostgreSQL server, any version: initdb on PATH, pg_config --bindir,
-    else the newest PG_LIB/*/bin."""
-    found = [Path(initdb).resolve().parent] if (initdb := shutil.which("initdb")) else []
-    if pg_config := shutil.which("pg_config"):
-        bindir = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
-        found += [Path(bindir.stdout.strip())] if bindir.returncode == 0 else []
-    found += sorted(PG_LIB.glob("*/bin"), key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else -1,
-                    reverse=True)
-    return next((d for d in found if (d / "initdb").is_file() and (d / "pg_ctl").is_file()), None)
-
-
-def _missing(reason: str) -> None:
-    """Skip for a missing external, but fail in CI (CI=true), where .ci/run installs it."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} in CI (CI=true), where .ci/run installs PostgreSQL")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    """initdb refuses to run as root: run the server as the postgres user then."""
-    if os.geteuid() != 0:
-        return cmd
-    if not shutil.which("runuser"):
-        _missing("running as root without runuser: cannot start PostgreSQL as a non-root user")
-    return ["runuser", "-u", "postgres", "--", *cmd]
+@pytest.fixture
+def postgres_server():
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 @pytest.fixture
 def postgres():
-    bin_dir = _pg_bin()
-    if bin_dir is None:
-        _missing(f"no PostgreSQL server (initdb, pg_ctl) on PATH, at pg_config --bindir or in {PG_LIB}/*/bin")
-    root = Path(tempfile.mkdtemp(prefix="recexp-pg-"))  # not under pytest's 0700 tmp: the server user must reach it
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-    data = root / "data"
-    port = _free_port()
-    subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]),
-                   check=True, capture_output=True)
-    log = data.parent / "server.log"
-    subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o",
-                                 f"-p {port} -k {data.parent} -h 127.0.0.1", "start"]), check=True, capture_output=True)
+    """The URL of a fresh PostgreSQL server (tests/sweeps/helpers.py: PostgresServer)."""
+    server = PostgresServer()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield server.url
     finally:
-        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+        server.close()
 
 
 def test_two_workers_share_one_study(tmp_path, postgres):

@@ -10,7 +10,7 @@ from optuna.trial import TrialState
 
 from hydra_plugins.recexp_optuna_sweeper._precheck import refuse_failed_study
 from hydra_plugins.recexp_optuna_sweeper._study import open_storage
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 
 from ..conftest import run_cli
 from .helpers import storage_url

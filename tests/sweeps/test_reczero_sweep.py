@@ -10,7 +10,7 @@ import yaml
 from ..conftest import run_cli
 from .helpers import best_trial, metrics, study, sweep_args
 
-# debug=smoke (recexp/conf/debug/smoke.yaml) with its valid check every 2 steps (the reports asserted
+# debug=smoke (conf/debug/smoke.yaml) with its valid check every 2 steps (the reports asserted
 # below), a shorter warm-up (the format is not needed: the objective is valid/mae_median_fallback),
 # less data, shorter answers, no base evaluation
 FAST = [

@@ -10,11 +10,11 @@ from omegaconf import OmegaConf
 
 import recexp.config  # noqa: F401  (registers the schema)
 from hydra_plugins.recexp_optuna_sweeper._search_space import format_value, parse_search_space
-from recexp.conf import CONF_DIR
+from recexp.common.layout import CONF_DIR, SWEEPS_DIR
+from recexp.run.validation import validate
 from recexp.trainers.args import check_grpo_batching
-from recexp.validation import validate
 
-PRESETS = sorted(p.stem for p in (CONF_DIR / "sweep").glob("*.yaml"))
+PRESETS = sorted(p.stem for p in SWEEPS_DIR.glob("*.yaml"))
 
 
 def _compose(*overrides: str):

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from types import SimpleNamespace
 
 import pytest
 from omegaconf import OmegaConf
 
+from recexp.common.errors import ConfigError
 from recexp.config import TeacherConfig
-from recexp.errors import ConfigError
 from recexp.teachers import build_teacher, check_teacher
 from recexp.teachers.base import TeacherRequest
-from recexp.teachers.cache import ReplyCache, request_key
+from recexp.teachers.cache import ORPHAN_AGE_S, ReplyCache, request_key
 
 from ..conftest import ROOT
 
@@ -49,11 +51,28 @@ def test_crash_during_write_leaves_no_entry_and_no_temp_file(tmp_path, monkeypat
     def crash(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr("recexp.teachers.cache.os.replace", crash)
+    monkeypatch.setattr("recexp.common.publish.os.replace", crash)
     with pytest.raises(OSError, match="disk full"):
         cache.put(REQUEST, "text")
     assert cache.get(REQUEST) is None
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_opening_removes_old_orphaned_temp_files_only(tmp_path, caplog):
+    """A .tmp older than ORPHAN_AGE_S has no live writer and goes; a fresh one (a writer may own
+    it) and the entries stay."""
+    cache = ReplyCache(tmp_path, IDENTITY)
+    cache.put(REQUEST, "text")
+    entry = cache.path(REQUEST)
+    old, fresh = entry.parent / f".{entry.name}-dead0001.tmp", entry.parent / f".{entry.name}-live0002.tmp"
+    old.write_text("half")
+    fresh.write_text("half")
+    long_ago = time.time() - ORPHAN_AGE_S - 60
+    os.utime(old, (long_ago, long_ago))
+    with caplog.at_level("WARNING", logger="recexp.teachers.cache"):
+        reopened = ReplyCache(tmp_path, IDENTITY)
+    assert not old.exists() and fresh.exists() and reopened.get(REQUEST) == "text"
+    assert "removed 1 .tmp file(s)" in caplog.text
 
 
 def test_unreadable_entry_is_an_error_naming_the_file(tmp_path):

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
+from recexp.common.errors import ConfigError
 from recexp.config import TeacherConfig
-from recexp.errors import ConfigError
 from recexp.teachers.base import TeacherRequest
 from recexp.teachers.openai_compat import OpenAITeacher
 

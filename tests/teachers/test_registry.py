@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 from recexp.teachers import TEACHERS
 from recexp.teachers.heuristic import HeuristicTeacher
 from recexp.teachers.openai_compat import OpenAITeacher

@@ -11,12 +11,12 @@ import pytest
 import torch
 from hydra import compose, initialize_config_dir
 
+import recexp.common.vllm_support as vllm_support
 import recexp.config  # noqa: F401  (registers the schema)
-import recexp.vllm_support as vllm_support
-from recexp.conf import CONF_DIR
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
+from recexp.common.layout import CONF_DIR
+from recexp.run.validation import validate
 from recexp.trainers.rollout import TRL_SWITCHES, check_rollout, rollout_dtype, trl_switches
-from recexp.validation import validate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,7 @@ def test_a_switch_in_trainer_args_names_the_rollout_key(key):
 
 
 def test_an_unknown_backend_fails_to_compose_with_the_allowed_values():
-    from recexp.errors import describe
+    from recexp.run.error_messages import describe
 
     with pytest.raises(Exception) as error:
         _compose("trainer.rollout.backend=sglang")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from recexp.registry import Registry
+from recexp.common.registry import Registry
 
 SYNTHETIC = "synthetic"
 

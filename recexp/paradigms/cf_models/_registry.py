@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from recexp.registry import Registry
+from recexp.common.registry import Registry
 
 CF_MODELS: Registry = Registry(kind="CF model", key="paradigm.cf.model", package="recexp.paradigms.cf_models")

@@ -76,7 +76,7 @@ class SampleJob:
     def ask(self, requests: list[TeacherRequest], desc: str) -> list[str | None]:
         """The teacher's texts (None for a failed call, counted as a teacher error)."""
         if self.teacher is None:
-            raise ValueError("this sample method needs a teacher (teacher.backend=none); choose one of recexp/conf/teacher/")
+            raise ValueError("this sample method needs a teacher (teacher.backend=none); choose one of conf/teacher/")
         replies = self.teacher.complete(requests, desc=desc)
         self.counts["teacher_calls"] += len(replies)
         self.counts["teacher_errors"] += sum(r.text is None for r in replies)

@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from recexp.common.registry import Registry
 from recexp.prompts.roles import Role, chain_roles
-from recexp.registry import Registry
 
 if TYPE_CHECKING:
-    from recexp.paradigms.sample_methods._job import SampleJob
     from recexp.prompts.templates import Template
 
-Make = Callable[["SampleJob"], tuple[list[dict], dict]]
+# make(job) -> (examples, counts); job is a SampleJob (._job, which reads this registry: not named here)
+Make = Callable[[Any], tuple[list[dict], dict]]
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from recexp.common.registry import Registry
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
-from recexp.registry import Registry
 
 
 @dataclass(frozen=True)

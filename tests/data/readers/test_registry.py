@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
+from recexp.common.errors import ConfigError
 from recexp.data.readers import DATA_FORMATS, exp3rt, read_raw
-from recexp.errors import ConfigError
 
 from ...conftest import ROOT
 

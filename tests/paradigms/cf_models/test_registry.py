@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from recexp.errors import ConfigError
+from recexp.common.errors import ConfigError
 from recexp.paradigms.cf_models import CF_MODELS
 from recexp.paradigms.cf_models.means import MeanModel
 
