@@ -5,13 +5,15 @@
 
 Both arms are `python run.py -m hydra/sweeper=recexp_optuna ...` with the same TPE sampler and
 seed, the same search space (learning rate, beta, temperature), the tiny model on small synthetic
-data and the valid metric (valid/mae_fallback on a fixed valid subset) evaluated every
---eval-every GRPO steps. One arm has no pruner; `median` stops a trial whose valid metric is worse
-than the median of earlier trials at the same step, `percentile` one outside their best 25 %.
-Prints, per arm, the GRPO steps spent over all trials, the summed trial time and the best valid
-MAE reached (goal: pruning spends <= half the steps, with a best value within noise of the
-unpruned one). The arms share one storage in --out: re-running with the same --out reuses the
-studies already finished (the sweeper resumes them) and runs only what is missing.
+data and the project's selection objective (valid/mae_median_fallback,
+recexp.eval.metrics.SELECTION_KEY: valid MAE with unparsed answers scored at the train median, so
+a trial cannot win by answering less; on a fixed valid subset) evaluated every --eval-every GRPO
+steps. One arm has no pruner; `median` stops a trial whose valid metric is worse than the median
+of earlier trials at the same step, `percentile` one outside their best 25 %. Prints, per arm, the
+GRPO steps spent over all trials, the summed trial time and the best valid objective reached
+(goal: pruning spends <= half the steps, with a best value within noise of the unpruned one). The
+arms share one storage in --out: re-running with the same --out reuses the studies already
+finished (the sweeper resumes them) and runs only what is missing.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import time
 from pathlib import Path
 
 import optuna
+
+from recexp.eval.metrics import SELECTION_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 # the smoke sizes (conf/debug/smoke.yaml) with a warm-up long enough to write parsable ratings
@@ -40,6 +44,7 @@ PRUNERS = {"unpruned": ["hydra/sweeper/pruner=nop"],
                       "hydra.sweeper.pruner.n_warmup_steps=2"],
            "percentile": ["hydra/sweeper/pruner=percentile", "hydra.sweeper.pruner.percentile=25",
                           "hydra.sweeper.pruner.n_startup_trials=3", "hydra.sweeper.pruner.n_warmup_steps=2"]}
+OBJECTIVE = f"valid/{SELECTION_KEY}"  # the non-answer-proof objective the sweep presets use
 
 
 def run_arm(name: str, args: argparse.Namespace, storage: str) -> None:
@@ -47,7 +52,7 @@ def run_arm(name: str, args: argparse.Namespace, storage: str) -> None:
     command = [sys.executable, str(ROOT / "run.py"), "-m", "hydra/sweeper=recexp_optuna",
                f"hydra.sweeper.study_name={name}", f"hydra.sweeper.storage={storage}",
                f"hydra.sweep.dir={args.out / name}", f"hydra.sweeper.n_trials={args.trials}", "hydra.sweeper.n_jobs=1",
-               "hydra.sweeper.objectives=[valid/mae_fallback]", "hydra/sweeper/sampler=tpe",
+               f"hydra.sweeper.objectives=[{OBJECTIVE}]", "hydra/sweeper/sampler=tpe",
                f"hydra.sweeper.sampler.seed={args.seed}", "hydra.sweeper.sampler.n_startup_trials=4",
                f"trainer.args.max_steps={args.max_steps}", f"trainer.valid_eval_steps={args.eval_every}",
                *SMALL, *SPACE, *PRUNERS[name]]
@@ -79,7 +84,8 @@ def main() -> None:
     args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
     storage = f"sqlite:///{args.out}/optuna.db"
-    print(f"{args.trials} trials x {args.max_steps} GRPO steps, valid eval every {args.eval_every}; out: {args.out}")
+    print(f"{args.trials} trials x {args.max_steps} GRPO steps, valid eval every {args.eval_every}, objective "
+          f"{OBJECTIVE}; out: {args.out}")
     rows = {}
     for name in args.arms.split(","):
         run_arm(name, args, storage)
@@ -90,7 +96,7 @@ def main() -> None:
                       "seconds": sum(trial_seconds(t) for t in trials)}
         print(f"{name:>10}: {states.count('COMPLETE')} complete, {states.count('PRUNED')} pruned; trial-steps "
               f"{rows[name]['steps']}; trial time {rows[name]['seconds']:.0f} s; "
-              f"best valid/mae_fallback {rows[name]['best']:.4f}")
+              f"best {OBJECTIVE} {rows[name]['best']:.4f}")
     for name in (n for n in rows if n != "unpruned" and "unpruned" in rows):
         print(f"{name} / unpruned trial-steps: {rows[name]['steps'] / rows['unpruned']['steps']:.2f} (goal <= 0.5); "
               f"best values differ by {rows[name]['best'] - rows['unpruned']['best']:+.4f}")

@@ -18,7 +18,7 @@ import pytest
 from recexp.cli import main as cli_main
 from recexp.compare import main as compare_main
 
-from .conftest import ROOT, run_cli
+from .conftest import CORRUPT_METRICS, ROOT, run_cli
 
 PNG_MAGIC = b"\x89PNG"
 
@@ -41,7 +41,7 @@ def runs(tmp_path_factory, isolated_cache) -> Path:
     _fake_run(job, root / "clean" / "failed", paradigm="mf", status="failed", error="RuntimeError: boom",
               drop=("test/mae", "test/rmse", "test/coverage"))
     _fake_run(job, root / "clean" / "corrupt")
-    (root / "clean" / "corrupt" / "metrics.json").write_text('{"test/mae": 0.5,')
+    (root / "clean" / "corrupt" / "metrics.json").write_text(CORRUPT_METRICS)
     _fake_run(job, root / "mixed" / "other", dataset="amazon_music", **{"data/fingerprint": "ab" * 32})
     for number, status in ((0, "ok"), (1, "pruned")):
         trial = root / "study" / f"{number}_bias_synthetic"
@@ -88,6 +88,24 @@ def test_table_lists_every_run_and_counts_the_unreadable(runs, capsys):
     assert "6 of 6 runs shown (5 ok, 1 failed); 1 unreadable" in err and "corrupt" not in err
     code, out, _ = _compare(capsys, runs / "clean", "--all-columns")
     assert code == 0 and "fingerprint" in out.splitlines()[0].split()
+
+
+def test_runs_are_ranked_by_the_score_that_counts_unparsed_answers(runs, capsys, tmp_path):
+    """A run that answers little looks best on test/mae (parsed only); it ranks by test/mae_median_fallback."""
+    shutil.copytree(runs / "clean" / "sweep", tmp_path / "sweep")
+    job = next((tmp_path / "sweep").glob("*_bias_synthetic"))
+    _fake_run(job, tmp_path / "shy", paradigm="reczero", model="tiny", seed=7,
+              **{"test/mae": 0.3, "test/coverage": 0.2, "test/mae_median_fallback": 0.99})
+    code, out, _ = _compare(capsys, tmp_path)
+    header = out.splitlines()[0]
+    assert code == 0 and header.index("test/mae_median_fallback") < header.index("test/coverage") \
+        < header.index("test/mae (parsed only)") < header.index("test/rmse (parsed only)")
+    table = _csv(capsys, tmp_path)  # CSV keeps the plain keys
+    assert table["paradigm"].tolist() == ["bias", "bias", "global_mean", "global_mean", "reczero"]
+    assert table["test/mae_median_fallback"].is_monotonic_increasing
+    assert _csv(capsys, tmp_path, "--sort", "test/mae")["paradigm"].iloc[0] == "reczero"
+    grouped = _csv(capsys, tmp_path, "--group-by", "paradigm", "--desc")
+    assert grouped["paradigm"].tolist() == ["reczero", "global_mean", "bias"]
 
 
 def test_columns_only_for_keys_that_vary_among_shown_runs(runs, capsys):

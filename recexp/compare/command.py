@@ -2,7 +2,8 @@
 
 Finds every run dir under PATHs (a dir holding metrics.json and resolved_config.yaml; sweep dirs'
 job subdirs are run dirs), refuses to compare runs whose data fingerprints differ unless
---allow-mixed-data, then prints the table and optionally writes CSV, Markdown and PNG plots.
+--allow-mixed-data, then prints the table (ranked by test/mae_median_fallback, the MAE with unparsed
+answers at the train median, unless --sort) and optionally writes CSV, Markdown and PNG plots.
 With --paired the table is the paired significance test of groups of runs (recexp/compare/paired.py)."""
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from recexp.compare.errors import USAGE_EXIT_CODE, CompareError
 HELP = "compare run dirs and sweep dirs: table, filters, CSV/Markdown, plots"
 NOTHING_FOUND_EXIT_CODE = 1
 EXAMPLES = """examples:
-  recexp compare outputs/ --sort test/mae
-  recexp compare outputs/multirun/2026-11-26 --where paradigm=reczero --where 'test/mae<0.9'
+  recexp compare outputs/ --sort test/coverage --desc
+  recexp compare outputs/multirun/2026-11-26 --where paradigm=reczero --where 'test/mae_median_fallback<0.9'
   recexp compare outputs/ --group-by paradigm --markdown results.md --plot plots/
   recexp compare outputs/ --param trainer.args.max_steps --metric test/pearson --csv runs.csv
   recexp compare outputs/multirun/paper --paired --baseline paradigm=reczero --markdown paired.md --plot plots/
@@ -29,7 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = EXAMPLES
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                         help="run dirs or dirs holding them (default: outputs/)")
-    parser.add_argument("--sort", metavar="KEY", help="sort by a column, metric or dotted config key (e.g. test/mae)")
+    parser.add_argument("--sort", metavar="KEY",
+                        help="sort by a column, metric or dotted config key (default: the ranking score "
+                             "test/mae_median_fallback, unparsed answers at the train median; test/mae is "
+                             "over parsed answers only)")
     parser.add_argument("--desc", action="store_true", help="sort in descending order")
     parser.add_argument("--where", action="append", default=[], metavar="COND",
                         help="keep runs with KEY OP VALUE, OP in = != < <= > >= ~ (repeatable; e.g. 'test/mae<0.9')")
@@ -151,10 +155,18 @@ def _view(frame, args: argparse.Namespace):
             keys.append("fingerprint")  # never average over different data
         keys = _split_by_settings(frame, keys)
         aggregate.check_each_seed_once(frame, keys)
-        view = aggregate.group_runs(frame, keys, [*table.HEADLINE, *args.metric])
-        return filters.sort_frame(view, aggregate.sort_key(view, args.sort), args.desc) if args.sort else view
-    view = filters.sort_frame(frame, args.sort, args.desc) if args.sort else frame
+        headline = [m for m in table.HEADLINE if m in frame.columns]  # runs older than a metric lack it
+        view = aggregate.group_runs(frame, keys, [*headline, *args.metric])
+        sort = _sort(view, args.sort, aggregate.sort_key(view, table.RANK))
+        return filters.sort_frame(view, aggregate.sort_key(view, sort), args.desc) if sort else view
+    sort = _sort(frame, args.sort, table.RANK)
+    view = filters.sort_frame(frame, sort, args.desc) if sort else frame
     return view[table.display_columns(frame, args.param, args.metric)]
+
+
+def _sort(frame, asked: str | None, rank: str) -> str | None:
+    """The --sort key, else the ranking score's column when some run has it."""
+    return asked or (rank if rank in frame.columns else None)
 
 
 def _split_by_settings(frame, keys: list[str]) -> list[str]:

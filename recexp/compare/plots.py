@@ -10,9 +10,10 @@ from pathlib import Path
 import pandas as pd
 
 from recexp.compare.runs import Run
-from recexp.compare.table import RUN
+from recexp.compare.table import LABELS, RANK, RUN
+from recexp.eval.metrics import RANKING_KEY
 
-METRICS = ("test/mae", "test/rmse")
+METRICS = (RANK, "test/mae")  # the ranking score, then the parsed-only MAE (labelled so)
 LINE_STYLES = ("-", "--", ":", "-.")
 
 
@@ -51,7 +52,7 @@ def metric_by_paradigm(frame: pd.DataFrame, title: str):
             std = values.std(ddof=1) if len(values) > 1 else 0.0
             ax.errorbar(x, values.mean(), yerr=std, fmt="_", color="black", markersize=18, capsize=6, zorder=4)
         ax.set_xticks(range(len(order)), [f"{p}\n(n={int((ok['paradigm'] == p).sum())})" for p in order], fontsize=8)
-        ax.set_ylabel(metric)
+        ax.set_ylabel(LABELS.get(metric, metric))
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(f"{title}: points = seeds, bar = mean ± std")
     fig.tight_layout()
@@ -152,10 +153,11 @@ def _valid_series(curve: list[dict]) -> list[tuple[float, float]]:
 
 
 def _baseline_levels(runs: list[Run]) -> dict[str, float]:
-    """Mean valid MAE per paradigm of the runs without training curves."""
+    """Mean valid MAE per paradigm of the runs without training curves (unparsed at the train median,
+    as the curves; plain valid/mae for runs made before that score)."""
     values: dict[str, list[float]] = {}
     for run in runs:
-        mae = run.metrics.get("valid/mae")
+        mae = run.metrics.get(f"valid/{RANKING_KEY}", run.metrics.get("valid/mae"))
         if isinstance(mae, (int, float)) and run.metrics.get("status", "ok") == "ok":
             values.setdefault(str(run.metrics.get("paradigm")), []).append(float(mae))
     return {paradigm: sum(v) / len(v) for paradigm, v in values.items()}

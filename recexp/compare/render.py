@@ -1,5 +1,6 @@
 """Render a table as aligned text, Markdown or CSV. Text and Markdown format numbers for reading
-(metrics to 4 decimals, mean ± std in the grouped view, failed runs in capitals); CSV keeps raw values."""
+(metrics to 4 decimals, mean ± std in the grouped view, failed runs in capitals, parsed-only metrics
+named so); CSV keeps raw values and keys."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from recexp.compare.aggregate import MEAN, STD
+from recexp.compare.table import LABELS
 
 MISSING = "-"
 _INTEGERS = ("seed", "n", "not_ok", "trial", "steps", "num_gen", "lora_r", "test/n", "valid/n",
@@ -45,9 +47,11 @@ def to_markdown(frame: pd.DataFrame) -> str:
 
 
 def readable(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    """Header and cell texts; '<m> mean' and '<m> std' columns merge into one '<m>' column."""
+    """Header and cell texts; '<m> mean' and '<m> std' columns merge into one '<m>' column; the
+    parsed-only diagnostics are named so (``LABELS``)."""
     columns = [c for c in frame.columns if not (c.endswith(STD) and c[: -len(STD)] + MEAN in frame.columns)]
     header = [c[: -len(MEAN)] if c.endswith(MEAN) else c for c in columns]
+    header = [LABELS.get(h, h) for h in header]
     rows = [[_cell(frame, index, column) for column in columns] for index in frame.index]
     return header, rows
 

@@ -12,11 +12,16 @@ import pandas as pd
 
 from recexp.compare.errors import CompareError
 from recexp.compare.runs import Run
+from recexp.eval.metrics import PARSED_ONLY, RANKING_KEY
 
 RUN = "_run"  # column holding the Run object (plots read train logs through it)
 FINGERPRINT_CHARS = 12
 IDENTITY = ("paradigm", "dataset", "model")
-HEADLINE = ("test/mae", "test/rmse", "test/coverage")
+# the ranking score (unparsed answers at the train median; the default sort) with coverage beside it,
+# then the parsed-only diagnostics; the text and Markdown headers name them (LABELS), CSV keeps the keys
+RANK = f"test/{RANKING_KEY}"
+HEADLINE = (RANK, "test/coverage", "test/mae", "test/rmse")
+LABELS = {f"test/{key}": f"test/{key} (parsed only)" for key in PARSED_ONLY}
 TRAILER = ("seed", "fingerprint", "wall_time_s", "status", "run_dir")
 # Short column name -> dotted config key; shown when at least one run sets it.
 HYPERPARAMS = {

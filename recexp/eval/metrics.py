@@ -26,6 +26,12 @@ RATING_LEVELS = DEFAULT_SCALE.levels  # the default scale's; a run uses its data
 # Model selection (the best GRPO step, sweep objectives): valid MAE with unparsed answers scored at
 # the train median, so a model cannot win by answering less (the user-mean fallback lets it).
 SELECTION_KEY = "mae_median_fallback"
+# Ranking runs (recexp compare, summary.md) uses the same score, with coverage beside it; ``mae`` and
+# ``rmse`` score the parsed answers only (a model that answers less looks better): diagnostics.
+RANKING_KEY = SELECTION_KEY
+PARSED_ONLY = ("mae", "rmse")
+HEADLINE_LABELS = {RANKING_KEY: "MAE (unparsed at median)", "coverage": "coverage",
+                   "mae": "MAE (parsed only)", "rmse": "RMSE (parsed only)"}
 # one rounded rating predicted for more than this share of the cases: the model has collapsed onto it
 COLLAPSE_SHARE = 0.9
 

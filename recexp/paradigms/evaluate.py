@@ -13,7 +13,7 @@ from recexp.common.distributed import is_main_process
 from recexp.common.publish import atomic_path
 from recexp.data.columns import ITEM, RATING, ROW, USER, USER_PRIOR_MEAN
 from recexp.eval.lengths import completion_lengths
-from recexp.eval.metrics import COLLAPSE_SHARE, rating_metrics, top_rating
+from recexp.eval.metrics import COLLAPSE_SHARE, RANKING_KEY, rating_metrics, top_rating
 from recexp.eval.predictor import Predictor, RatingsPredictor
 from recexp.eval.shared import predict_shared
 from recexp.eval.subset import eval_subset
@@ -64,8 +64,9 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
         if "completion" in frame:  # LLM paradigms: mean_completion_tokens (a sweep objective)
             metrics.update(completion_lengths(frame["completion"], state.tokenizer))
         state.metrics.update({f"{prefix}{split}/{k}": v for k, v in metrics.items()})
-        log.info("%s%s: mae %.4f rmse %.4f coverage %.3f pearson %.3f top rating share %.2f", prefix, split,
-                 metrics["mae"], metrics["rmse"], metrics["coverage"], metrics["pearson"], metrics["pred_top_share"])
+        log.info("%s%s: mae (unparsed at median) %.4f coverage %.3f; parsed only: mae %.4f rmse %.4f pearson %.3f "
+                 "top rating share %.2f", prefix, split, metrics[RANKING_KEY], metrics["coverage"], metrics["mae"],
+                 metrics["rmse"], metrics["pearson"], metrics["pred_top_share"])
         warn_if_collapsed(f"{prefix}{split}", frame["pred"], median)
         frames.append(frame)
     if _through_vllm(state):  # give the engine's GPU memory back

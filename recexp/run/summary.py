@@ -1,6 +1,7 @@
 """The run summary: written to ``summary.md`` in the run dir and to the log when a run ends.
 
-Base model vs trained model vs the kept (best valid) step, MAE / RMSE / coverage, the test
+Base model vs trained model vs the kept (best valid) step: MAE with unparsed answers at the train
+median (the ranking score) and coverage, then MAE / RMSE over the parsed answers only; the test
 prediction histogram with a plain warning on collapse, wall time per stage, and the run dir; a
 failed run says in which stage and why."""
 
@@ -11,8 +12,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+from recexp.eval.metrics import HEADLINE_LABELS
+
 log = logging.getLogger(__name__)
-COLUMNS = (("MAE", "mae"), ("RMSE", "rmse"), ("coverage", "coverage"), ("MAE, unparsed at median", "mae_median_fallback"))
+# the ranking score first, coverage beside it, then the parsed-only diagnostics (label, metric key)
+COLUMNS = tuple((label, key) for key, label in HEADLINE_LABELS.items())
 ROWS = (("base model, test", "base/test/"), ("trained, valid", "valid/"), ("trained, test", "test/"))
 BAR_WIDTH = 30
 

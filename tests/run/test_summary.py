@@ -15,8 +15,10 @@ def test_summary_compares_base_trained_and_best_step_and_warns_on_collapse(tmp_p
                "test/mae_median_fallback": 0.9, "grpo/best_step": 30, "grpo/steps": 45, "grpo/best_valid_mae": 0.85,
                "test/pred_hist/4": 0.95, "test/pred_hist/5": 0.05, "time/grpo_s": 50.0, "time/load_data_s": 0.4}
     text = summary_markdown(metrics, tmp_path)
-    assert "| base model, test | 1.2000 | 1.5000 | 0.5000 | 1.1000 |" in text
-    assert "| trained, test | 0.9000 | 1.1000 | 1.0000 | 0.9000 |" in text
+    # the ranking score (unparsed answers at the median) first, coverage beside it, parsed-only MAE/RMSE after
+    assert "| | MAE (unparsed at median) | coverage | MAE (parsed only) | RMSE (parsed only) |" in text
+    assert "| base model, test | 1.1000 | 0.5000 | 1.2000 | 1.5000 |" in text
+    assert "| trained, test | 0.9000 | 1.0000 | 0.9000 | 1.1000 |" in text
     assert "from 1.1000 to 0.9000: better than the base model" in text
     assert "Kept the best valid step: 30 of 45" in text
     assert "95% of the test predictions are 4" in text and "| grpo | 50.0 |" in text and str(tmp_path) in text

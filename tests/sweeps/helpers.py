@@ -55,14 +55,26 @@ def metrics(run_dir: str | Path) -> dict:
     return json.loads((Path(run_dir) / "metrics.json").read_text())
 
 
-PG_BIN_DIRS = [Path("/usr/lib/postgresql") / v / "bin" for v in ("17", "16", "15", "14")]
+PG_LIB = Path("/usr/lib/postgresql")  # Debian/Ubuntu: <version>/bin per installed server
 
 
 def pg_bin() -> Path | None:
-    initdb = shutil.which("initdb")
-    if initdb:
-        return Path(initdb).resolve().parent
-    return next((d for d in PG_BIN_DIRS if (d / "initdb").exists()), None)
+    """The bin dir of an installed PostgreSQL server, any version: initdb on PATH, pg_config --bindir,
+    else the newest PG_LIB/*/bin."""
+    found = [Path(initdb).resolve().parent] if (initdb := shutil.which("initdb")) else []
+    if pg_config := shutil.which("pg_config"):
+        bindir = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
+        found += [Path(bindir.stdout.strip())] if bindir.returncode == 0 else []
+    found += sorted(PG_LIB.glob("*/bin"), key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else -1,
+                    reverse=True)
+    return next((d for d in found if (d / "initdb").is_file() and (d / "pg_ctl").is_file()), None)
+
+
+def missing_external(reason: str) -> None:
+    """Skip for a missing external (PostgreSQL), but fail in CI (CI=true), where .ci/run installs it."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} in CI (CI=true), where .ci/run installs PostgreSQL")
+    pytest.skip(reason)
 
 
 def free_port() -> int:
@@ -76,7 +88,7 @@ def as_postgres(cmd: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return cmd
     if not shutil.which("runuser"):
-        pytest.skip("running as root without runuser: cannot start PostgreSQL as a non-root user")
+        missing_external("running as root without runuser: cannot start PostgreSQL as a non-root user")
     return ["runuser", "-u", "postgres", "--", *cmd]
 
 
@@ -87,7 +99,7 @@ class PostgresServer:
     def __init__(self) -> None:
         bin_dir = pg_bin()
         if bin_dir is None:
-            pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found; .ci/run installs them")
+            missing_external(f"no PostgreSQL server (initdb, pg_ctl) on PATH, at pg_config --bindir or in {PG_LIB}/*/bin")
         self.bin_dir = bin_dir
         self.root = Path(tempfile.mkdtemp(prefix="recexp-pg-"))  # not under pytest's 0700 tmp: the server user must reach it
         if os.geteuid() == 0:

@@ -1,5 +1,6 @@
 """Two sweep workers on one study in a real PostgreSQL server run disjoint trials that add up
-to exactly n_trials (skipped when the PostgreSQL server binaries are absent)."""
+to exactly n_trials (skipped when no PostgreSQL server is installed, except in CI (CI=true), where
+.ci/run installs one and its absence fails: helpers.PostgresServer)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """A storage URL with a password never lands in what a sweep writes: the URL comes from the variable
 named by ``hydra.sweeper.storage_env``, trials read it as ``${oc.env:NAME}``, and the run dirs, the
-Hydra files, the logs and the W&B offline files hold no password (PostgreSQL part skipped when the
-server binaries are absent); a literal password on the command line is refused in one line."""
+Hydra files, the logs and the W&B offline files hold no password (PostgreSQL part skipped when no
+server is installed, outside CI: tests/sweeps/helpers.py PostgresServer); a literal password on the
+command line is refused in one line."""
 
 from __future__ import annotations
 
