@@ -112,6 +112,11 @@ class ModelSource(Enum):
     pretrained = "pretrained"  # a hub name or a local directory
 
 
+class TinyStudent(Enum):
+    shipped = "shipped"  # the warmed-up student shipped in the package (recexp/models/shipped/)
+    build = "build"  # built from model.tiny on first use and cached (recexp/models/tiny.py)
+
+
 class Dtype(Enum):
     auto = "auto"
     float32 = "float32"
@@ -149,6 +154,9 @@ class TinyModelConfig:
     # the same student; the four-step template weighted up, it has the most format to learn)
     warmup_templates: Dict[str, int] = field(default_factory=lambda: {"think_before_rec": 2, "free_think": 1, "direct": 1})
     seed: int = 0
+    # shipped: load the student shipped in the package (its recipe must be this one); build: build
+    # this recipe on first use and cache it. Not part of the recipe.
+    student: TinyStudent = TinyStudent.build
 
 
 @dataclass

@@ -32,10 +32,18 @@ class RepeatedWarningFilter(logging.Filter):
         return True
 
 
+# Deprecation warnings raised inside libraries for names recexp never uses (it passes
+# activation_checkpointing): TRL 1.16 reads model.is_gradient_checkpointing each time it generates.
+# Nothing a user can act on, so they stay out of the log; every other warning is shown once.
+LIBRARY_DEPRECATIONS = (r"`is_gradient_checkpointing` is deprecated",)
+
+
 def configure_run_logging() -> None:
     """Route warnings into logging (shown once per message) and dedupe third-party repeats on
     every root handler (Hydra's console and run.log handlers). Safe to call more than once."""
     warnings.simplefilter("once")
+    for message in LIBRARY_DEPRECATIONS:
+        warnings.filterwarnings("ignore", message=message, category=FutureWarning)
     logging.captureWarnings(True)
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RepeatedWarningFilter) for f in handler.filters):

@@ -19,7 +19,11 @@ def resolve_model_path(model_cfg: DictConfig, cache_root: Path, data: Any, promp
     if source == "tiny":
         from recexp.models.tiny import ensure_tiny
 
-        tiny_cfg = OmegaConf.to_container(model_cfg.tiny)
+        tiny_cfg = OmegaConf.to_container(model_cfg.tiny, enum_to_str=True)
+        if tiny_cfg["student"] == "shipped":  # the package's student, checked against this recipe
+            from recexp.models.shipped import recipe, shipped_student
+
+            return str(shipped_student(recipe(tiny_cfg, data.fingerprint, prompt_cfg, data.name)))
         # built once: rank 0 builds (or finds) it, then the other ranks find it
         return str(main_first(lambda: ensure_tiny(cache_root, tiny_cfg, data, prompt_cfg)))
     if model_cfg.path:
