@@ -56,15 +56,19 @@ def test_a_collapsed_run_says_it_is_not_better_than_the_constant_in_a_clean_log(
     predicting the median everywhere, and the log (W&B on, as in the README command) carries no
     ResourceWarning and no deprecation warning."""
     run_dir = tmp_path / "collapsed"
-    metrics = _run_ok(run_dir, "trainer.args.max_steps=2", "trainer.args.save_steps=2")
+    proc = run_cli(f"hydra.run.dir={run_dir}", *SMALL, "logger=wandb", "trainer.args.max_steps=2",
+                   "trainer.args.save_steps=2", "trainer.args.logging_steps=1")  # a completions table per step
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    metrics = _metrics(run_dir)
     assert metrics["test/mae_median_fallback"] >= metrics["baseline/global_median/test/mae"]
     line = "Verdict: NOT better than predicting 4 everywhere"
     assert line in (run_dir / "summary.md").read_text()
     log = (run_dir / "run.log").read_text()
     assert line in log
-    noise = [t for t in log.splitlines() if any(w in t for w in ("ResourceWarning", "DeprecationWarning",
-                                                                  "FutureWarning", "is deprecated"))]
-    assert noise == []
+    for text in (log, proc.stdout + proc.stderr):  # the console too: some warnings come at exit
+        noise = [t for t in text.splitlines() if any(w in t for w in ("ResourceWarning", "DeprecationWarning",
+                                                                       "FutureWarning", "is deprecated"))]
+        assert noise == []
 
 
 def test_completion_budget_shorter_than_the_template_answers_fails_in_one_line(tmp_path):
