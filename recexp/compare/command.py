@@ -99,7 +99,7 @@ def _compare(args: argparse.Namespace) -> int:
         return _paired(frame, found, args)
     view = _view(frame, args)
     _emit(view, args)
-    _say_standing(frame, args)
+    _say_standing(frame)
     if args.plot:
         _write_plots(args.plot, lambda plots: plots.write_plots(frame, args.plot))
     _report(found, len(frame), args.verbose, frame)
@@ -114,16 +114,16 @@ def _warn_versions(frame) -> None:
         print(f"compare: {warning}", file=sys.stderr)
 
 
-def _say_standing(frame, args: argparse.Namespace) -> None:
-    """For runs of one split, each run's verdict against the baselines of its summary.md: below the
-    table (stdout) in the text format, on stderr beside CSV or Markdown."""
+def _say_standing(frame) -> None:
+    """For runs of one split, each run's verdict against the baselines of its summary.md, on stderr
+    with the other notes (stdout stays the table, whatever its format)."""
     from recexp.compare import standing, table
 
     if not len(frame) or frame["fingerprint"].dropna().nunique() > 1:
         return
     lines = standing.standing_lines(frame[table.RUN])
     if lines:
-        print("\n".join(lines), file=sys.stdout if args.format == "table" else sys.stderr)
+        print("\n".join(lines), file=sys.stderr)
 
 
 def _write_plots(out_dir, write) -> None:

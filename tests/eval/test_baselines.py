@@ -61,7 +61,7 @@ def test_summary_and_log_carry_the_baselines_and_the_verdict(classic_runs):
 
 def test_compare_shows_each_runs_verdict(classic_runs, capsys):
     assert compare_main([str(classic_runs)]) == 0
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err  # below the table, with compare's other notes
     assert "baselines: global_median (4 everywhere)" in out
     assert "bias (bias, seed 42): Verdict: below the MAE-optimal constant" in out
     assert "median (global_median, seed 42): Verdict: NOT better than predicting 4 everywhere" in out
