@@ -162,7 +162,7 @@ def main_job(tmp_path_factory):
     same split: (metrics, baseline metrics, wall seconds)."""
     root = tmp_path_factory.mktemp("main_job")
     started = time.time()
-    proc = run_cli(f"hydra.run.dir={root / 'main'}", "logger=none", timeout=900)
+    proc = run_cli(f"hydra.run.dir={root / 'main'}", "logger=none", timeout=1800)
     elapsed = time.time() - started
     assert proc.returncode == 0, proc.stderr[-4000:]
     median = run_cli(f"hydra.run.dir={root / 'median'}", "logger=none", "paradigm=global_median")

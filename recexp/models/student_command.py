@@ -3,8 +3,10 @@
 ``build`` composes the run config (the overrides as on ``python run.py``), builds the tiny model of
 its recipe (``recexp.models.tiny.ensure_tiny``: reused when this cache already holds it, so build
 in an empty cache to rebuild from scratch) and writes it with ``recipe.json`` into
-``recexp/models/shipped/tiny/`` (or ``--out DIR``). ``check`` says whether the shipped student is
-the one the config's recipe makes (its key and the fingerprints of its tokenizer and warm-up data).
+``recexp/models/shipped/tiny/`` (or ``--out DIR``), on one CPU thread: two builds of one recipe in
+empty caches wrote the same bytes (same torch build and CPU), a build on two threads other weights.
+``check`` says whether the shipped student is the one the config's recipe makes (its key and the
+fingerprints of its tokenizer and warm-up data).
 Rebuild the shipped one with::
 
     OMP_NUM_THREADS=1 RECEXP_CACHE_DIR=$(mktemp -d) recexp student build
@@ -74,6 +76,8 @@ def _build(args: argparse.Namespace) -> int:
     from recexp.provenance import provenance
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # one thread: two builds on one thread give the same bytes; on two threads other weights (measured)
+    torch.set_num_threads(1)
     cfg = compose_run_config(args.overrides)
     wanted, data, tiny, prompt = config_recipe(cfg)
     built = ensure_tiny(Path(cfg.cache_dir).expanduser(), tiny, data, prompt)
