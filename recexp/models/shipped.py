@@ -92,9 +92,11 @@ def publish_student(built: Path, wanted: dict, contents: dict, build_report: dic
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
+        tmp.chmod(0o755)  # readable by everyone, as the package's other files
         for name in SHIPPED_FILES:
             if (built / name).exists():
-                shutil.copy2(built / name, tmp / name)
+                shutil.copyfile(built / name, tmp / name)
+                (tmp / name).chmod(0o644)
         record = {**wanted, "contents": contents, "files": file_hashes(tmp), "build": build_report,
                   "provenance": provenance, "rebuild": REBUILD}
         (tmp / RECIPE_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
