@@ -1,11 +1,12 @@
-"""The warmed-up tiny student shipped in the package (``model.tiny.student=shipped``, the default).
+"""The warmed-up tiny student shipped in the package (``model.tiny.student=auto``, the default, or ``shipped``).
 
 ``recexp/models/shipped/tiny/`` holds the model (safetensors), its tokenizer and ``recipe.json``:
 the recipe's key (``recexp.models.tiny.tiny_key``: build version, ``model.tiny`` sizes and warm-up,
 data fingerprint, prompt budget), the recipe itself, and the sha256 of what the build trains on
-(the trained tokenizer and the warm-up examples, ``contents_fingerprint``). A run with
-``student=shipped`` checks its own recipe against the stored one and loads the files in seconds;
-``student=build`` builds (and caches) the recipe it is given, for other data and sizes.
+(the trained tokenizer and the warm-up examples, ``contents_fingerprint``). A run checks its own
+recipe against the stored one and loads the files in seconds; with another recipe (other data,
+other sizes) ``student=auto`` builds (and caches) it, saying so in the log, ``student=shipped``
+stops with a config error naming what differs, and ``student=build`` always builds.
 
 Rebuilt by ``recexp student build`` (``recexp.models.student_command``)."""
 
@@ -73,8 +74,15 @@ def check_shipped(wanted: dict, directory: Path = SHIPPED_DIR) -> None:
                       f"{'; '.join(diffs)}. Set model.tiny.student=build to build (and cache) this one")
 
 
-def shipped_student(wanted: dict, directory: Path = SHIPPED_DIR) -> Path:
-    """The shipped student's directory, after checking that it is this recipe's."""
+def choose_shipped(wanted: dict, student: str, directory: Path = SHIPPED_DIR) -> Path | None:
+    """``model.tiny.student`` shipped: the shipped student's directory, or a ConfigError naming what
+    differs; auto: the directory when the recipe is this one, else None (build it), said in the log."""
+    if student == "auto":
+        stored = stored_recipe(directory) if (directory / RECIPE_FILE).exists() else None
+        if stored is None or stored["key"] != wanted["key"]:
+            why = "; ".join(recipe_mismatch(wanted, stored)) if stored else f"no shipped student in {directory}"
+            log.info("model: model.tiny.student=auto: not the shipped student's recipe (%s); building this one", why)
+            return None
     check_shipped(wanted, directory)
     log.info("model: the shipped student %s (recipe %s, built by `%s`)", directory, wanted["key"], REBUILD)
     return directory

@@ -5,6 +5,7 @@ and the package (a wheel, not only this checkout) carries it."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,15 @@ import zipfile
 import pytest
 
 from recexp.errors import ConfigError
-from recexp.models.shipped import RECIPE_FILE, SHIPPED_DIR, check_shipped, file_hashes, recipe_mismatch, stored_recipe
+from recexp.models.shipped import (
+    RECIPE_FILE,
+    SHIPPED_DIR,
+    check_shipped,
+    choose_shipped,
+    file_hashes,
+    recipe_mismatch,
+    stored_recipe,
+)
 from recexp.models.student_command import compose_run_config, config_recipe, contents_of
 
 from ..conftest import ROOT, run_cli
@@ -66,7 +75,8 @@ def test_a_stale_shipped_recipe_is_refused_naming_what_differs(default_recipe, t
 
 
 def test_a_run_with_another_recipe_fails_in_one_line_before_loading(tmp_path):
-    proc = run_cli(f"hydra.run.dir={tmp_path / 'x'}", "logger=none", "model.tiny.warmup_steps=300")
+    proc = run_cli(f"hydra.run.dir={tmp_path / 'x'}", "logger=none", "model.tiny.student=shipped",
+                   "model.tiny.warmup_steps=300")
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert proc.stderr.strip().splitlines()[-1].startswith(
         "config error: model.tiny.student=shipped: the shipped student was built by another recipe; this run has "
@@ -74,11 +84,23 @@ def test_a_run_with_another_recipe_fails_in_one_line_before_loading(tmp_path):
 
 
 def test_other_data_with_the_shipped_student_fails_in_one_line(tmp_path):
-    proc = run_cli(f"hydra.run.dir={tmp_path / 'x'}", "logger=none", "dataset=imdb")
+    proc = run_cli(f"hydra.run.dir={tmp_path / 'x'}", "logger=none", "model.tiny.student=shipped", "dataset=imdb")
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert proc.stderr.strip().splitlines()[-1] == (
         "config error: model.tiny.student=shipped: the shipped student was warmed up on dataset=synthetic, not "
         "dataset=imdb; set model.tiny.student=build to build one for it")
+
+
+def test_auto_loads_the_shipped_student_for_its_recipe_and_builds_any_other(default_recipe, caplog):
+    wanted, *_ = default_recipe
+    assert choose_shipped(wanted, "auto") == SHIPPED_DIR
+    other = {**wanted, "key": "1" * 16, "tiny": {**wanted["tiny"], "layers": 4}}
+    with caplog.at_level(logging.INFO, logger="recexp.models.shipped"):
+        assert choose_shipped(other, "auto") is None
+    assert ("model.tiny.student=auto: not the shipped student's recipe (model.tiny.layers=4 (shipped: 2)); "
+            "building this one") in caplog.text
+    with pytest.raises(ConfigError, match="model.tiny.layers=4"):
+        choose_shipped(other, "shipped")
 
 
 @pytest.mark.slow
