@@ -114,7 +114,7 @@ class ModelSource(Enum):
 
 class TinyStudent(Enum):
     auto = "auto"  # the shipped student when this run's recipe is its recipe, else build (the log says which)
-    shipped = "shipped"  # the warmed-up student shipped in the package (recexp/models/shipped/); refused otherwise
+    shipped = "shipped"  # the warmed-up student shipped in the package (recexp/models/students/); refused otherwise
     build = "build"  # built from model.tiny on first use and cached (recexp/models/tiny.py)
 
 

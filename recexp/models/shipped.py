@@ -1,6 +1,6 @@
 """The warmed-up tiny student shipped in the package (``model.tiny.student=auto``, the default, or ``shipped``).
 
-``recexp/models/shipped/tiny/`` holds the model (safetensors), its tokenizer and ``recipe.json``:
+``recexp/models/students/tiny/`` holds the model (safetensors), its tokenizer and ``recipe.json``:
 the recipe's key (``recexp.models.tiny.tiny_key``: build version, ``model.tiny`` sizes and warm-up,
 data fingerprint, prompt budget), the recipe itself, and the sha256 of what the build trains on
 (the trained tokenizer and the warm-up examples, ``contents_fingerprint``). A run checks its own
@@ -24,7 +24,7 @@ from recexp.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-SHIPPED_DIR = Path(__file__).resolve().parent / "shipped" / "tiny"
+SHIPPED_DIR = Path(__file__).resolve().parent / "students" / "tiny"
 RECIPE_FILE = "recipe.json"
 # what a run loads: the model, its generation config and the tokenizer (recipe.json lists their sha256)
 SHIPPED_FILES = ("config.json", "generation_config.json", "model.safetensors", "tokenizer.json",

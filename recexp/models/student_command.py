@@ -3,7 +3,7 @@
 ``build`` composes the run config (the overrides as on ``python run.py``), builds the tiny model of
 its recipe (``recexp.models.tiny.ensure_tiny``: reused when this cache already holds it, so build
 in an empty cache to rebuild from scratch) and writes it with ``recipe.json`` into
-``recexp/models/shipped/tiny/`` (or ``--out DIR``), on one CPU thread: two builds of one recipe in
+``recexp/models/students/tiny/`` (or ``--out DIR``), on one CPU thread: two builds of one recipe in
 empty caches wrote the same bytes (same torch build and CPU), a build on two threads other weights.
 ``check`` says whether the shipped student is the one the config's recipe makes (its key and the
 fingerprints of its tokenizer and warm-up data).

@@ -1,4 +1,4 @@
-"""The shipped warmed-up student (recexp/models/shipped/tiny/): it is the default config's recipe,
+"""The shipped warmed-up student (recexp/models/students/tiny/): it is the default config's recipe,
 its files are the ones its recipe.json lists, a run asking for another recipe is refused in one line,
 and the package (a wheel, not only this checkout) carries it."""
 
@@ -114,4 +114,4 @@ def test_a_wheel_carries_the_shipped_student(tmp_path):
     [wheel] = (tmp_path / "dist").glob("recexp-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in [*stored_recipe()["files"], RECIPE_FILE]:
-        assert f"recexp/models/shipped/tiny/{name}" in names, name
+        assert f"recexp/models/students/tiny/{name}" in names, name
