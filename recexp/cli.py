@@ -14,7 +14,7 @@ import importlib
 COMMANDS = {
     "compare": "recexp.compare.command",
     "data": "recexp.data.command",
-    "student": "recexp.models.student_command",
+    "student": "recexp.models.command",
 }
 HYDRA_COMMANDS = {
     "run": "run one job: recexp run [group=option ...] [key=value ...] (Hydra's command line)",

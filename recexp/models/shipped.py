@@ -8,7 +8,7 @@ recipe against the stored one and loads the files in seconds; with another recip
 other sizes) ``student=auto`` builds (and caches) it, saying so in the log, ``student=shipped``
 stops with a config error naming what differs, and ``student=build`` always builds.
 
-Rebuilt by ``recexp student build`` (``recexp.models.student_command``)."""
+Rebuilt by ``recexp student build`` (``recexp.models.command``)."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ import zipfile
 import pytest
 
 from recexp.errors import ConfigError
+from recexp.models.command import compose_run_config, config_recipe, contents_of
 from recexp.models.shipped import (
     RECIPE_FILE,
     SHIPPED_DIR,
@@ -23,7 +24,6 @@ from recexp.models.shipped import (
     recipe_mismatch,
     stored_recipe,
 )
-from recexp.models.student_command import compose_run_config, config_recipe, contents_of
 
 from ..conftest import ROOT, run_cli
 
