@@ -57,7 +57,7 @@ def plain(steps: int, out_dir: str) -> None:
     state.predictor = LLMPredictor(model, tokenizer, data, template, settings, 1, 1)
     funcs, weights = build_reward_funcs(dict(cfg.reward.weights), template.tags)
     args = GRPOConfig(**OmegaConf.to_container(cfg.trainer.args), output_dir=out_dir, report_to="none",
-                      reward_weights=weights, bf16=False, gradient_checkpointing=False, use_cpu=True, seed=cfg.seed)
+                      reward_weights=weights, bf16=False, activation_checkpointing=False, use_cpu=True, seed=cfg.seed)
     trainer = GRPOTrainer(model=model, reward_funcs=funcs, args=args, processing_class=tokenizer,
                           train_dataset=prompt_dataset(state, "train", cfg.trainer.max_train_prompts)[0])
     trainer.train()

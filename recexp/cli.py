@@ -1,4 +1,5 @@
-"""The `recexp` command: `recexp run ARGS`, `recexp sweep [PRESET] ARGS`, `recexp compare ...`, `recexp data pin ...`.
+"""The `recexp` command: `recexp run ARGS`, `recexp sweep [PRESET] ARGS`, `recexp compare ...`, `recexp data pin ...`,
+`recexp student build|check`.
 
 ``run`` and ``sweep`` hand their arguments to Hydra unchanged (``recexp run paradigm=mf`` is
 ``python run.py paradigm=mf``; ``recexp sweep grpo ARGS`` is ``python run.py -m sweep=grpo ARGS``).
@@ -13,6 +14,7 @@ import importlib
 COMMANDS = {
     "compare": "recexp.compare.command",
     "data": "recexp.data.command",
+    "student": "recexp.models.command",
 }
 HYDRA_COMMANDS = {
     "run": "run one job: recexp run [group=option ...] [key=value ...] (Hydra's command line)",

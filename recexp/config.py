@@ -112,6 +112,12 @@ class ModelSource(Enum):
     pretrained = "pretrained"  # a hub name or a local directory
 
 
+class TinyStudent(Enum):
+    auto = "auto"  # the shipped student when this run's recipe is its recipe, else build (the log says which)
+    shipped = "shipped"  # the warmed-up student shipped in the package (recexp/models/students/); refused otherwise
+    build = "build"  # built from model.tiny on first use and cached (recexp/models/tiny.py)
+
+
 class Dtype(Enum):
     auto = "auto"
     float32 = "float32"
@@ -149,6 +155,10 @@ class TinyModelConfig:
     # the same student; the four-step template weighted up, it has the most format to learn)
     warmup_templates: Dict[str, int] = field(default_factory=lambda: {"think_before_rec": 2, "free_think": 1, "direct": 1})
     seed: int = 0
+    # auto: the student shipped in the package when its recipe is this one, else build it (logged);
+    # shipped: the shipped one or a config error; build: build this recipe on first use and cache
+    # it. Not part of the recipe.
+    student: TinyStudent = TinyStudent.build
 
 
 @dataclass

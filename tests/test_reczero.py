@@ -64,6 +64,26 @@ def _assert_never_imputed(preds: pd.DataFrame) -> None:
     assert (preds.pred[~unparsed] == parsed[~unparsed]).all()
 
 
+def test_a_collapsed_run_says_it_is_not_better_than_the_constant_in_a_clean_log(tmp_path):
+    """Two GRPO steps from the smoke student: the summary and the log say it is NOT better than
+    predicting the median everywhere, and the log (W&B on, as in the README command) carries no
+    ResourceWarning and no deprecation warning."""
+    run_dir = tmp_path / "collapsed"
+    proc = run_cli(f"hydra.run.dir={run_dir}", *SMALL, "logger=wandb", "trainer.args.max_steps=2",
+                   "trainer.args.save_steps=2", "trainer.args.logging_steps=1")  # a completions table per step
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    metrics = _metrics(run_dir)
+    assert metrics["test/mae_median_fallback"] >= metrics["baseline/global_median/test/mae"]
+    line = "Verdict: NOT better than predicting 4 everywhere"
+    assert line in (run_dir / "summary.md").read_text()
+    log = (run_dir / "run.log").read_text()
+    assert line in log
+    for text in (log, proc.stdout + proc.stderr):  # the console too: some warnings come at exit
+        noise = [t for t in text.splitlines() if any(w in t for w in ("ResourceWarning", "DeprecationWarning",
+                                                                       "FutureWarning", "is deprecated"))]
+        assert noise == []
+
+
 def test_completion_budget_shorter_than_the_template_answers_fails_in_one_line(tmp_path):
     proc = run_cli(f"hydra.run.dir={tmp_path / 'run'}", *SMALL, "trainer.args.max_completion_length=12")
     assert proc.returncode == 2, proc.stderr[-2000:]
@@ -155,7 +175,7 @@ def main_job(tmp_path_factory):
     same split: (metrics, baseline metrics, wall seconds)."""
     root = tmp_path_factory.mktemp("main_job")
     started = time.time()
-    proc = run_cli(f"hydra.run.dir={root / 'main'}", "logger=none", timeout=900)
+    proc = run_cli(f"hydra.run.dir={root / 'main'}", "logger=none", timeout=1800)
     elapsed = time.time() - started
     assert proc.returncode == 0, proc.stderr[-4000:]
     median = run_cli(f"hydra.run.dir={root / 'median'}", "logger=none", "paradigm=global_median")
@@ -175,15 +195,10 @@ def test_default_main_job_learns_the_format_within_ten_minutes(main_job):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 9, measured: within the 10-minute budget the tiny model's 300-step warm-up does not learn to "
-    "restate the prompt's averages, so GRPO learns the most common rating; experiment=miniature (2400 "
-    "warm-up steps) reads (README, The embedded default). strict: an XPASS fails, so this marker goes "
-    "when the default learns to read"))
 def test_default_main_job_reads_the_context(main_job):
-    """Within the 10 minutes the model must read the prompt, not predict one rating: test MAE below
-    the MAE-optimal constant (global_median) on the same split, Pearson >= 0.3, and no rating above
-    80% of the predictions."""
+    """From the shipped student (the 2,400-step warm-up) the main job must read the prompt, not
+    predict one rating: test MAE below the MAE-optimal constant (global_median) on the same split,
+    Pearson >= 0.3, and no rating above 80% of the predictions."""
     metrics, baseline, _ = main_job
     assert metrics["test/mae"] < baseline["test/mae"], (metrics["test/mae"], baseline["test/mae"])
     assert metrics["test/pearson"] >= 0.3, metrics["test/pearson"]

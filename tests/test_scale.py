@@ -31,7 +31,7 @@ def test_recone_7b_fits_one_80gb_gpu_with_four_step_completions():
     assert cfg.hydra.runtime.choices.scale == "qwen2_5_7b_instruct"
     assert cfg.model.lora.enabled  # a full fine-tune of 7.6B needs ~122 GB of weights and AdamW state
     assert training_memory_gb(cfg) < 80 - 20  # 20 GB left for activations (gradient checkpointing on)
-    assert cfg.trainer.args.gradient_checkpointing and cfg.sft.args.gradient_checkpointing
+    assert cfg.trainer.args.activation_checkpointing and cfg.sft.args.activation_checkpointing
     assert cfg.trainer.args.max_completion_length >= FOUR_STEP_TOKENS
     assert cfg.eval.max_new_tokens >= cfg.trainer.args.max_completion_length
     assert cfg.sft.args.max_length >= cfg.model.max_prompt_tokens + FOUR_STEP_TOKENS

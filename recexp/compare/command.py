@@ -98,14 +98,36 @@ def _compare(args: argparse.Namespace) -> int:
     frame = filters.apply_where(frame, [filters.parse_condition(c) for c in args.where])
     if not args.allow_mixed_data or args.paired:
         table.check_same_data(frame)
+    _warn_versions(frame)
     if args.paired:
         return _paired(frame, found, args)
     view = _view(frame, args)
     _emit(view, args)
+    _say_standing(frame)
     if args.plot:
         _write_plots(args.plot, lambda plots: plots.write_plots(frame, args.plot))
     _report(found, len(frame), args.verbose, frame)
     return 0
+
+
+def _warn_versions(frame) -> None:
+    """One line on stderr when the shown runs were produced by different library versions."""
+    from recexp.compare import standing, table
+
+    if len(frame) and (warning := standing.version_warning(frame[table.RUN])):
+        print(f"compare: {warning}", file=sys.stderr)
+
+
+def _say_standing(frame) -> None:
+    """For runs of one split, each run's verdict against the baselines of its summary.md, on stderr
+    with the other notes (stdout stays the table, whatever its format)."""
+    from recexp.compare import standing, table
+
+    if not len(frame) or frame["fingerprint"].dropna().nunique() > 1:
+        return
+    lines = standing.standing_lines(frame[table.RUN])
+    if lines:
+        print("\n".join(lines), file=sys.stderr)
 
 
 def _write_plots(out_dir, write) -> None:

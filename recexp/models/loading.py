@@ -19,7 +19,13 @@ def resolve_model_path(model_cfg: DictConfig, cache_root: Path, data: Any, promp
     if source == "tiny":
         from recexp.models.tiny import ensure_tiny
 
-        tiny_cfg = OmegaConf.to_container(model_cfg.tiny)
+        tiny_cfg = OmegaConf.to_container(model_cfg.tiny, enum_to_str=True)
+        if tiny_cfg["student"] != "build":  # the package's student, checked against this recipe
+            from recexp.models.shipped import choose_shipped, recipe
+
+            shipped = choose_shipped(recipe(tiny_cfg, data.fingerprint, prompt_cfg, data.name), tiny_cfg["student"])
+            if shipped is not None:
+                return str(shipped)
         # built once: rank 0 builds (or finds) it, then the other ranks find it
         return str(main_first(lambda: ensure_tiny(cache_root, tiny_cfg, data, prompt_cfg)))
     if model_cfg.path:

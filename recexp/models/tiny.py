@@ -51,8 +51,13 @@ DONE_FILE = "tiny_build.json"
 TINY_BUILD_VERSION = 6
 
 
+def recipe_of(tiny_cfg: dict) -> dict:
+    """The keys of ``model.tiny`` that shape the build (``student`` only says where it comes from)."""
+    return {k: v for k, v in tiny_cfg.items() if k != "student"}
+
+
 def tiny_key(tiny_cfg: dict, data_fingerprint: str, prompt_settings: dict) -> str:
-    payload = json.dumps({"version": TINY_BUILD_VERSION, "tiny": tiny_cfg, "data": data_fingerprint,
+    payload = json.dumps({"version": TINY_BUILD_VERSION, "tiny": recipe_of(tiny_cfg), "data": data_fingerprint,
                           "prompt": prompt_settings}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -91,7 +96,21 @@ def _build_alone(out: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -> dict
 
 
 def _build(out: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -> dict:
-    from recexp.models.warmup import warm_up, warmup_examples
+    from recexp.models.warmup import warm_up
+
+    tokenizer, examples = tokenizer_and_examples(tiny_cfg, data, prompt_cfg)
+    model = build_model(tokenizer, tiny_cfg)
+    tokenizer.save_pretrained(out)
+    model.save_pretrained(out)
+    log.info("model: tiny model with %.2fM parameters; warm-up on %d examples", _n_params(model) / 1e6, len(examples))
+    report = warm_up(out, examples, tiny_cfg)
+    return {"n_params": _n_params(model), "vocab_size": len(tokenizer), **report,
+            "contents": contents_fingerprint(tokenizer, examples)}
+
+
+def tokenizer_and_examples(tiny_cfg: dict, data: Any, prompt_cfg: dict) -> tuple[Any, list[dict]]:
+    """The trained tokenizer and the (budgeted) warm-up examples: everything the build trains on."""
+    from recexp.models.warmup import warmup_examples
     from recexp.prompts.templates import TEMPLATES, get_template
 
     n, seed = tiny_cfg["warmup_samples"], tiny_cfg["seed"]
@@ -100,13 +119,16 @@ def _build(out: Path, tiny_cfg: dict, data: Any, prompt_cfg: dict) -> dict:
     unbudgeted = warmup_examples(data, templates, prompt_cfg, n, seed)
     tags = tuple(dict.fromkeys(tag for t in TEMPLATES.values() for tag in t.tags))
     tokenizer = build_tokenizer(_corpus(unbudgeted, templates), tiny_cfg["vocab_size"], tags)
-    examples = warmup_examples(data, templates, prompt_cfg, n, seed, tokenizer=tokenizer)
-    model = build_model(tokenizer, tiny_cfg)
-    tokenizer.save_pretrained(out)
-    model.save_pretrained(out)
-    log.info("model: tiny model with %.2fM parameters; warm-up on %d examples", _n_params(model) / 1e6, len(examples))
-    report = warm_up(out, examples, tiny_cfg)
-    return {"n_params": _n_params(model), "vocab_size": len(tokenizer), **report}
+    return tokenizer, warmup_examples(data, templates, prompt_cfg, n, seed, tokenizer=tokenizer)
+
+
+def contents_fingerprint(tokenizer: Any, examples: list[dict]) -> dict:
+    """sha256 of the trained tokenizer (vocabulary, merges, added tokens, chat template) and of the
+    warm-up examples: they change when the code that makes them does, whatever the config says."""
+    tok = json.dumps({"tokenizer": json.loads(tokenizer.backend_tokenizer.to_str()),
+                      "chat_template": tokenizer.chat_template}, sort_keys=True)
+    return {"tokenizer": hashlib.sha256(tok.encode()).hexdigest(),
+            "warmup_examples": hashlib.sha256(json.dumps(examples, sort_keys=True).encode()).hexdigest()}
 
 
 def _corpus(examples: list[dict], templates: list[Any]) -> list[str]:

@@ -12,6 +12,7 @@ import pandas as pd
 from recexp.common.distributed import is_main_process
 from recexp.common.publish import atomic_path
 from recexp.data.columns import ITEM, RATING, ROW, USER, USER_PRIOR_MEAN
+from recexp.eval.baselines import baseline_metrics, log_standing
 from recexp.eval.lengths import completion_lengths
 from recexp.eval.metrics import COLLAPSE_SHARE, RANKING_KEY, rating_metrics, top_rating
 from recexp.eval.predictor import Predictor, RatingsPredictor
@@ -68,6 +69,10 @@ def score_splits(state: RunState, splits: tuple[str, ...], prefix: str, filename
                  "top rating share %.2f", prefix, split, metrics[RANKING_KEY], metrics["coverage"], metrics["mae"],
                  metrics["rmse"], metrics["pearson"], metrics["pred_top_share"])
         warn_if_collapsed(f"{prefix}{split}", frame["pred"], median)
+        if split == "test" and not prefix:  # where the run stands: baselines on the same cases
+            state.metrics.update(baseline_metrics(state.data, table, frame["fallback"].to_numpy(), median,
+                                                  state.cfg.seed))
+            log_standing(state.metrics)
         frames.append(frame)
     if _through_vllm(state):  # give the engine's GPU memory back
         predictor.generate_fn.close()

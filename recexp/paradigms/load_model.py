@@ -53,6 +53,8 @@ def check_load_model(cfg: DictConfig) -> None:
         raise ConfigError("model.tiny: required when model.source=tiny")
     if cfg.model.source.value == "tiny":
         _check_warmup_templates(dict(cfg.model.tiny.warmup_templates))
+        if cfg.model.tiny.student.value == "shipped":
+            _check_shipped_student(cfg)
     if cfg.model.source.value == "pretrained" and not (cfg.model.path or cfg.model.hub_id):
         raise ConfigError("model.path: set model.path=/local/copy or model.hub_id=org/name")
     if cfg.prompt.template is None:
@@ -60,6 +62,19 @@ def check_load_model(cfg: DictConfig) -> None:
         raise ConfigError(f"prompt: paradigm={cfg.paradigm.name} needs a template; "
                           f"choose prompt={', '.join(names[:-1])} or {names[-1]}")
     PROMPT_TEMPLATES.check(cfg.prompt.template)
+
+
+def _check_shipped_student(cfg: DictConfig) -> None:
+    """model.tiny.student=shipped: the shipped student's recipe is this run's (data, sizes, budget)."""
+    from recexp.data.pipeline import data_fingerprint
+    from recexp.models.shipped import check_shipped, recipe, stored_recipe, tiny_settings
+
+    if cfg.dataset.format != "synthetic":  # the shipped student is the synthetic data's; never download here
+        shipped = stored_recipe()["dataset"]
+        raise ConfigError(f"model.tiny.student=shipped: the shipped student was warmed up on dataset={shipped}, "
+                          f"not dataset={cfg.dataset.name}; set model.tiny.student=build to build one for it")
+    tiny, prompt = tiny_settings(cfg)
+    check_shipped(recipe(tiny, data_fingerprint(cfg.dataset, cfg.cache_dir), prompt, cfg.dataset.name))
 
 
 def _check_warmup_templates(weights: dict) -> None:

@@ -16,13 +16,14 @@ log = logging.getLogger(__name__)
 
 def training_args(state: RunState, trainer_cfg: DictConfig, output_name: str, **extra: Any) -> dict:
     """``trainer_cfg.args`` plus output dir (``<run_dir>/<output_name>``), reporting, seed and
-    precision (bf16 on a GPU that supports it, else fp32; gradient checkpointing off) unless set."""
+    precision (bf16 on a GPU that supports it, else fp32; activation checkpointing off) unless set."""
     import torch
 
     args = OmegaConf.to_container(trainer_cfg.args, resolve=True)
     on_gpu = torch.cuda.is_available()
     args.setdefault("bf16", on_gpu and torch.cuda.is_bf16_supported())
-    args.setdefault("gradient_checkpointing", False)
+    if "gradient_checkpointing" not in args:  # the deprecated name, set by hand: transformers says so
+        args.setdefault("activation_checkpointing", False)
     args.setdefault("use_cpu", not on_gpu)
     args.setdefault("seed", state.cfg.seed)
     return {

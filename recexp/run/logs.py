@@ -32,10 +32,23 @@ class RepeatedWarningFilter(logging.Filter):
         return True
 
 
+# Warnings raised inside libraries about their own internals, which nothing in recexp opens or names
+# and no user can act on; they stay out of the log, every other warning is shown once:
+# - TRL 1.16 reads model.is_gradient_checkpointing (deprecated in transformers 5) each time it
+#   generates; recexp itself passes activation_checkpointing, the current name;
+# - W&B 0.31 gives every logged table (TRL's completions, each logging step) an artifact whose
+#   TemporaryDirectory it never closes (wandb/sdk/artifacts/artifact.py, new_file): Python removes
+#   them at exit and says so once per table. recexp opens no TemporaryDirectory in a run.
+LIBRARY_WARNINGS = ((r"`is_gradient_checkpointing` is deprecated", FutureWarning),
+                    (r"Implicitly cleaning up <TemporaryDirectory", ResourceWarning))
+
+
 def configure_run_logging() -> None:
     """Route warnings into logging (shown once per message) and dedupe third-party repeats on
     every root handler (Hydra's console and run.log handlers). Safe to call more than once."""
     warnings.simplefilter("once")
+    for message, category in LIBRARY_WARNINGS:
+        warnings.filterwarnings("ignore", message=message, category=category)
     logging.captureWarnings(True)
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RepeatedWarningFilter) for f in handler.filters):

@@ -23,7 +23,7 @@ BAR_WIDTH = 30
 
 def summary_markdown(metrics: dict[str, Any], run_dir: Path) -> str:
     """The summary as Markdown (also readable as plain text)."""
-    parts = [_header(metrics, run_dir), _failure(metrics), _scores(metrics), _best_step(metrics),
+    parts = [_header(metrics, run_dir), _failure(metrics), _scores(metrics), _standing(metrics), _best_step(metrics),
              _histogram(metrics), _stage_times(metrics), _grpo_phases(metrics)]
     return "\n\n".join(p for p in parts if p) + "\n"
 
@@ -71,6 +71,14 @@ def _change(metrics: dict[str, Any]) -> str:
         return ""
     word = "better" if after < before else "worse" if after > before else "unchanged"
     return f"\n\nTraining moved test MAE (unparsed at median) from {before:.4f} to {after:.4f}: {word} than the base model."
+
+
+def _standing(metrics: dict[str, Any]) -> str:
+    """The run beside the baselines fitted on its split (recexp.eval.baselines), and the verdict."""
+    from recexp.eval.baselines import standing_lines
+
+    lines = standing_lines(metrics)
+    return "## Where it stands (baselines fitted on the same split, same test cases)\n\n" + "\n".join(lines) if lines else ""
 
 
 def _best_step(metrics: dict[str, Any]) -> str:

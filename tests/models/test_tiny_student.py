@@ -14,7 +14,7 @@ from recexp.prompts.settings import prompt_settings
 def _key(*overrides: str) -> str:
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=["logger=none", *overrides])
-    return tiny_key(OmegaConf.to_container(cfg.model.tiny), "fingerprint", prompt_settings(cfg.prompt))
+    return tiny_key(OmegaConf.to_container(cfg.model.tiny, enum_to_str=True), "fingerprint", prompt_settings(cfg.prompt))
 
 
 def test_every_template_and_paradigm_shares_the_tiny_build():
@@ -25,4 +25,8 @@ def test_every_template_and_paradigm_shares_the_tiny_build():
 
 def test_the_warmup_mix_and_length_are_part_of_the_key():
     assert _key("model.tiny.warmup_templates.direct=2") != _key()
-    assert _key("experiment=miniature") != _key()
+    assert _key("model.tiny.warmup_steps=300") != _key()
+
+
+def test_the_default_and_the_miniature_share_the_student_and_where_it_comes_from_is_not_in_the_key():
+    assert _key("experiment=miniature") == _key() == _key("model.tiny.student=build")
