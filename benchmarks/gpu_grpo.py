@@ -126,7 +126,9 @@ def plain(model_dir: str, out_dir: str, overrides: list[str]) -> None:
     train = Dataset.from_dict({"prompt": texts, "rating": table.column("rating").to_numpy()[rows].tolist()})
     funcs, weights = build_reward_funcs(dict(cfg.reward.weights), template.tags, template.scale)
     gpu = torch.cuda.is_available()
-    config = {"gradient_checkpointing": False, **OmegaConf.to_container(cfg.trainer.args)}  # as run.py sets it
+    from recexp.trainers.args import CHECKPOINTING, with_installed_names
+
+    config = with_installed_names("grpo", {CHECKPOINTING: False, **OmegaConf.to_container(cfg.trainer.args)})
     args = GRPOConfig(**config, **trl_switches(cfg.trainer.rollout), output_dir=out_dir, report_to="none",
                       reward_weights=weights, bf16=gpu, use_cpu=not gpu, seed=cfg.seed)
     trainer = RecexpGRPOTrainer(model=model, reward_funcs=funcs, args=args, processing_class=tokenizer,

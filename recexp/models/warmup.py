@@ -60,6 +60,7 @@ def warm_up(model_dir: Path, examples: list[dict], tiny_cfg: dict) -> dict:
     from transformers import AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
+    from recexp.trainers.args import checkpointing_name
     from recexp.trainers.log_scalars import LogScalarsCallback, quiet_progress
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
@@ -67,7 +68,7 @@ def warm_up(model_dir: Path, examples: list[dict], tiny_cfg: dict) -> dict:
         output_dir=str(model_dir / "warmup"), max_steps=tiny_cfg["warmup_steps"],
         per_device_train_batch_size=tiny_cfg["warmup_batch_size"], learning_rate=tiny_cfg["warmup_lr"],
         lr_scheduler_type="cosine", warmup_steps=max(1, tiny_cfg["warmup_steps"] // 20), weight_decay=0.0,
-        bf16=False, fp16=False, activation_checkpointing=False, report_to="none", save_strategy="no",
+        bf16=False, fp16=False, **{checkpointing_name("sft"): False}, report_to="none", save_strategy="no",
         logging_steps=max(1, tiny_cfg["warmup_steps"] // 10), seed=tiny_cfg["seed"], max_length=None,
         use_cpu=not torch.cuda.is_available(), dataloader_num_workers=0, disable_tqdm=None,
     )

@@ -19,11 +19,14 @@ def training_args(state: RunState, trainer_cfg: DictConfig, output_name: str, **
     precision (bf16 on a GPU that supports it, else fp32; activation checkpointing off) unless set."""
     import torch
 
+    from recexp.trainers.args import CHECKPOINTING, OLD_CHECKPOINTING, with_installed_names
+
     args = OmegaConf.to_container(trainer_cfg.args, resolve=True)
     on_gpu = torch.cuda.is_available()
     args.setdefault("bf16", on_gpu and torch.cuda.is_bf16_supported())
-    if "gradient_checkpointing" not in args:  # the deprecated name, set by hand: transformers says so
-        args.setdefault("activation_checkpointing", False)
+    if OLD_CHECKPOINTING not in args:  # the deprecated name, set by hand: transformers says so
+        args.setdefault(CHECKPOINTING, False)
+    args = with_installed_names(trainer_cfg.kind, args)
     args.setdefault("use_cpu", not on_gpu)
     args.setdefault("seed", state.cfg.seed)
     return {

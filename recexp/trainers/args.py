@@ -26,9 +26,29 @@ RESERVED = {"output_dir", "reward_weights", "report_to", "run_name", "logging_di
 SIMPLE_TYPES = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,)}
 
 
+# transformers 5.23 renamed gradient_checkpointing (kept, deprecated) to activation_checkpointing;
+# configs say the new name, and on an older transformers it is passed under the old one
+CHECKPOINTING, OLD_CHECKPOINTING = "activation_checkpointing", "gradient_checkpointing"
+
+
+def checkpointing_name(kind: str) -> str:
+    """The installed transformers' name for activation (gradient) checkpointing."""
+    return CHECKPOINTING if CHECKPOINTING in trainer_fields(kind) else OLD_CHECKPOINTING
+
+
+def with_installed_names(kind: str, args: dict[str, Any]) -> dict[str, Any]:
+    """``args`` with ``activation_checkpointing`` under the installed transformers' name."""
+    name = checkpointing_name(kind)
+    if CHECKPOINTING in args and name != CHECKPOINTING:
+        args = {**args}
+        args[name] = args.pop(CHECKPOINTING)
+    return args
+
+
 def check_trainer_args(kind: str, args: dict[str, Any], prefix: str = "trainer.args") -> None:
     """Raise ConfigError naming the first unknown, reserved or wrongly typed key (under ``prefix``)."""
-    fields = trainer_fields(kind)
+    fields = dict(trainer_fields(kind))
+    fields.setdefault(CHECKPOINTING, fields.get(OLD_CHECKPOINTING, "bool"))  # passed under the old name
     config_class = HIERARCHY[kind][0][2]
     for key, value in args.items():
         if key in RESERVED:
