@@ -24,7 +24,8 @@ def preflight(argv: list[str], config_dir: Path) -> None:
     args = get_args_parser().parse_args(argv)
     if args.multirun and world_size() > 1:
         raise ConfigError("-m: a multirun under torchrun / accelerate launch would run one sweep per process; "
-                          "launch multi-process jobs with hydra/launcher=slurm_multi_gpu (docs/guides/gpu_and_processes.md, Several GPUs)")
+                          "launch multi-process jobs with hydra/launcher=slurm_multi_gpu "
+                          "(docs/guides/gpu_and_processes.md, Several GPUs)")
     if args.help or args.hydra_help or args.info or args.cfg or args.shell_completion:
         return
     if args.config_path or args.config_dir:
