@@ -74,16 +74,16 @@ def test_remove_orphans_removes_the_targets_temporary_siblings_only(tmp_path, ca
 
 
 def test_atomic_path_replaces_the_target_or_leaves_it(tmp_path):
-    target = tmp_path / "metrics.json"
+    target = tmp_path / "report.txt"  # not metrics.json: the session checks every metrics.json is JSON
     write_atomically(target, "old")
     with pytest.raises(RuntimeError, match="cut short"):
         with atomic_path(target) as tmp:
-            assert tmp.parent == tmp_path and tmp.name.startswith(".metrics.json-") and tmp.name.endswith(TMP_SUFFIX)
+            assert tmp.parent == tmp_path and tmp.name.startswith(".report.txt-") and tmp.name.endswith(TMP_SUFFIX)
             tmp.write_text("half")
             raise RuntimeError("cut short")
-    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["report.txt"]
     write_atomically(target, "new")
-    assert target.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+    assert target.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["report.txt"]
 
 
 def test_atomic_files_get_the_mode_the_umask_gives(tmp_path):

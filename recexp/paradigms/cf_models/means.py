@@ -32,7 +32,10 @@ class MeanModel(CFModel):
         if self.by == "global":
             return np.full(table.num_rows, self.scale.clip(np.array(self.mu)), dtype=np.float64)
         codes = getattr(self.encoder.encode(table), "users" if self.by == "user" else "items")
-        return np.where(codes >= 0, self.means[np.maximum(codes, 0)], np.nan)
+        pred = np.full(len(codes), np.nan)  # NaN for ids train never saw (all of them when train has none)
+        known = codes >= 0
+        pred[known] = self.means[codes[known]]
+        return pred
 
 
 @CF_MODELS.register("global_mean", order=1)
