@@ -66,6 +66,15 @@ def group_mean(codes: np.ndarray, values: np.ndarray, size: int, reg: float = 0.
         return sums / (counts + reg)
 
 
+def lookup(values: np.ndarray, codes: np.ndarray, missing: float) -> np.ndarray:
+    """``values[code]`` per code, ``missing`` where the code is -1 (an id train never saw; every one
+    when train had none, so ``values`` is empty)."""
+    out = np.full(len(codes), missing, dtype=np.float64)
+    known = codes >= 0
+    out[known] = values[codes[known]]
+    return out
+
+
 def selection_score(true: np.ndarray, pred: np.ndarray, metric: str) -> float:
     err = pred - true
     return float(np.nanmean(np.abs(err)) if metric == "mae" else np.sqrt(np.nanmean(err**2)))

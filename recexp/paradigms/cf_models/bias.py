@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
 from recexp.paradigms.cf_models._registry import CF_MODELS
-from recexp.paradigms.cf_models.base import CFModel, IdEncoder, group_mean
+from recexp.paradigms.cf_models.base import CFModel, IdEncoder, group_mean, lookup
 
 
 @CF_MODELS.register("bias", order=5)
@@ -42,6 +42,5 @@ class BiasModel(CFModel):
 
     def predict(self, table: pa.Table) -> np.ndarray:
         enc = self.encoder.encode(table)
-        b_u = np.where(enc.users >= 0, self.b_user[np.maximum(enc.users, 0)], 0.0)
-        b_i = np.where(enc.items >= 0, self.b_item[np.maximum(enc.items, 0)], 0.0)
+        b_u, b_i = lookup(self.b_user, enc.users, 0.0), lookup(self.b_item, enc.items, 0.0)
         return self.scale.clip(self.mu + b_u + b_i)

@@ -7,7 +7,7 @@ import pyarrow as pa
 
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
 from recexp.paradigms.cf_models._registry import CF_MODELS
-from recexp.paradigms.cf_models.base import CFModel, IdEncoder, group_mean
+from recexp.paradigms.cf_models.base import CFModel, IdEncoder, group_mean, lookup
 
 
 class MeanModel(CFModel):
@@ -32,10 +32,7 @@ class MeanModel(CFModel):
         if self.by == "global":
             return np.full(table.num_rows, self.scale.clip(np.array(self.mu)), dtype=np.float64)
         codes = getattr(self.encoder.encode(table), "users" if self.by == "user" else "items")
-        pred = np.full(len(codes), np.nan)  # NaN for ids train never saw (all of them when train has none)
-        known = codes >= 0
-        pred[known] = self.means[codes[known]]
-        return pred
+        return lookup(self.means, codes, np.nan)
 
 
 @CF_MODELS.register("global_mean", order=1)
