@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
 from recexp.paradigms.cf_models._registry import CF_MODELS
-from recexp.paradigms.cf_models.base import CFModel, Encoded, IdEncoder, selection_score
+from recexp.paradigms.cf_models.base import CFModel, Encoded, IdEncoder, lookup, selection_score
 
 
 @CF_MODELS.register("mf", order=6)
@@ -114,4 +114,4 @@ class MFModel(CFModel):
         seen_u, seen_i = enc.users >= 0, enc.items >= 0
         u, i = np.maximum(enc.users, 0), np.maximum(enc.items, 0)
         dot = np.where(seen_u & seen_i, (p[u] * q[i]).sum(1), 0.0)
-        return self.scale.clip(self.mu + np.where(seen_u, b_u[u], 0.0) + np.where(seen_i, b_i[i], 0.0) + dot)
+        return self.scale.clip(self.mu + lookup(b_u, enc.users, 0.0) + lookup(b_i, enc.items, 0.0) + dot)
