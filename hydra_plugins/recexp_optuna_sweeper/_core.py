@@ -31,17 +31,18 @@ from optuna.trial import TrialState
 
 from hydra_plugins.recexp_optuna_sweeper import _report as report
 from hydra_plugins.recexp_optuna_sweeper import _sampling as sampling
+from hydra_plugins.recexp_optuna_sweeper._ask import ask_trial
 from hydra_plugins.recexp_optuna_sweeper._precheck import CONFIG_ERROR_ATTR, check_new_keys, refuse_failed_study
 from hydra_plugins.recexp_optuna_sweeper._search_space import SearchSpace, format_value, parse_search_space
 from hydra_plugins.recexp_optuna_sweeper._study import (
     Heartbeat,
+    RequeueStaleTrial,
     absolute_url,
     fail_stale_trials,
     finished,
     is_surplus,
     open_storage,
     open_study,
-    start_beating,
     state_counts,
 )
 from recexp.common.errors import CONFIG_ERRORS, ConfigError, RunFailed
@@ -88,7 +89,8 @@ class OptunaSweeperImpl:
         check_new_keys(space, self.config)  # the trial configs themselves: _precheck.preflight_sweep
         url = absolute_url(self.storage_url)
         setting = f"hydra.sweeper.storage_env={self.storage_env}" if self.storage_env else "hydra.sweeper.storage"
-        storage = self._storage = open_storage(url, self.heartbeat_interval, setting=setting)  # unreachable: exit 2
+        storage = self._storage = open_storage(url, self.heartbeat_interval, setting=setting,  # unreachable: exit 2
+                                               stale_trial_callback=RequeueStaleTrial(space.distributions))
         retry = self._retry = StorageRetry(url, self.storage_retry_timeout)  # from now on: wait for it to come back
         retry(lambda: refuse_failed_study(storage, self.study_name, url), "reading the study")
         study = retry(lambda: open_study(self.study_name, storage, self.directions,
@@ -135,8 +137,7 @@ class OptunaSweeperImpl:
         return state_counts(study)
 
     def _ask(self, study: optuna.Study, space: SearchSpace, k: int, n_trials: int) -> list[optuna.Trial]:
-        """Up to ``k`` new trials (each storage call retried alone: an ask cut off after its commit leaves
-        a trial without a heartbeat, which goes stale and is re-queued, see adopt_silent_trials)."""
+        """Up to ``k`` new trials (each storage step retried alone: _ask.ask_trial)."""
         batch = []
         for _ in range(k):
             trial = self._ask_one(study, space, n_trials)
@@ -146,8 +147,7 @@ class OptunaSweeperImpl:
         return batch
 
     def _ask_one(self, study: optuna.Study, space: SearchSpace, n_trials: int) -> optuna.Trial | None:
-        trial = self._retry(lambda: study.ask(space.distributions), "asking a trial")
-        self._retry(lambda: start_beating(self._storage, trial._trial_id), "recording a heartbeat")
+        trial = ask_trial(study, self._storage, space.distributions, self._retry)
         if self._retry(lambda: is_surplus(study, trial, n_trials), "counting trials"):  # another worker took the last slot
             self._retry(lambda: self._drop_surplus(study, trial), "telling a trial")
             return None

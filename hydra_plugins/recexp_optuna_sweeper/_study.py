@@ -2,7 +2,7 @@
 
 Trials left RUNNING by a sweep that died are found by Optuna's heartbeat: the sweeper records a
 heartbeat for each trial in flight every ``heartbeat_interval`` seconds; a RUNNING trial silent for
-twice that is failed and re-queued with the same params (``RetryHeartbeatStaleTrialCallback``), so
+twice that is failed and re-queued with the same params (``RequeueStaleTrial``), so
 a resumed study ends with exactly ``n_trials`` finished trials. Optuna never fails a RUNNING trial
 that has no heartbeat at all (one whose sweep died inside ``study.ask``, which samples the params,
 or right after it): such a trial is given a heartbeat when found, so it goes stale like the others."""
@@ -12,10 +12,10 @@ import threading
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import optuna
-from optuna.storages import RDBStorage
+from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
 from recexp.common.errors import ConfigError
@@ -59,9 +59,29 @@ def adopt_silent_trials(study: optuna.Study, storage: RDBStorage) -> list[int]:
     for trial_id in silent:
         start_beating(storage, trial_id)
     if silent:
-        log.warning("%d RUNNING trial(s) without a heartbeat (a sweep died right after asking them): they are "
-                    "failed and re-queued unless a live sweep beats for them within the grace period", len(silent))
+        log.info("%d RUNNING trial(s) without a heartbeat (being asked by another worker, or left by a sweep that "
+                 "died right after asking them): given one; unless a live sweep beats for them within the grace "
+                 "period they are failed and re-queued", len(silent))
     return silent
+
+
+class RequeueStaleTrial:
+    """The sweep's callback for a trial failed as stale: with every param of the search space stored it
+    may have run, so it is re-queued with them (Optuna's RetryHeartbeatStaleTrialCallback, the retry
+    logged as its ``failed_trial``); without them it never ran (its ask was cut off right after
+    creating it), so nothing is re-queued and its slot is asked anew like any free one."""
+
+    def __init__(self, param_names: Iterable[str]) -> None:
+        self.param_names = frozenset(param_names)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            self._requeue = RetryHeartbeatStaleTrialCallback()
+
+    def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if self.param_names <= trial.params.keys():
+            self._requeue(study, trial)
+        else:
+            log.info("trial %d failed as stale before its params were stored: it never ran; not re-queued", trial.number)
 
 
 def start_beating(storage: RDBStorage, trial_id: int) -> None:

@@ -10,10 +10,12 @@ connections a restart broke. A database unreachable when the sweep first opens t
 
 Retrying is safe because each Optuna storage call is one transaction, cut off (rolled back) or
 committed with its answer lost, and the calls retried are idempotent or checked by the caller: a
-tell retried after a lost commit finds the trial finished (``skip_if_finished``); an ask committed
-with its answer lost leaves a RUNNING trial nobody owns and without a heartbeat, which
-``hydra_plugins.recexp_optuna_sweeper._study.adopt_silent_trials`` gives one, so it goes stale, is
-failed and re-queued, and the study's count stays exact. Only Optuna's public API is used."""
+tell retried after a lost commit finds the trial finished (``skip_if_finished``); an ask is retried
+step by step on the same trial, a param stored with its answer lost read back
+(``hydra_plugins.recexp_optuna_sweeper._ask``); a trial created with its answer lost is RUNNING, owned
+by nobody, without a heartbeat or params: ``_study.adopt_silent_trials`` gives it a heartbeat, so it
+goes stale and is failed, and, never having run, is not re-queued (``_study.RequeueStaleTrial``); the
+study's count stays exact. Only Optuna's public API is used."""
 
 from __future__ import annotations
 
@@ -99,10 +101,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 def open_storage(url: str, heartbeat_interval: int | None = None, retry: StorageRetry | None = None,
-                 setting: str = "hydra.sweeper.storage") -> RDBStorage:
+                 setting: str = "hydra.sweeper.storage",
+                 stale_trial_callback: Callable[[optuna.Study, Any], None] | None = None) -> RDBStorage:
     """The storage at ``url`` (heartbeats every ``heartbeat_interval`` s when given: a RUNNING trial
-    silent for twice that is failed and re-queued). Unreachable now: with ``retry``, retried;
-    without, a ConfigError naming ``setting``."""
+    silent for twice that is failed and handed to ``stale_trial_callback``, by default re-queued).
+    Unreachable now: with ``retry``, retried; without, a ConfigError naming ``setting``."""
     if url.startswith(SQLITE):
         Path(url[len(SQLITE):]).parent.mkdir(parents=True, exist_ok=True)
     engine_kwargs: dict[str, Any] = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {
@@ -113,7 +116,7 @@ def open_storage(url: str, heartbeat_interval: int | None = None, retry: Storage
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         heartbeat = {} if heartbeat_interval is None else {
             "heartbeat_interval": heartbeat_interval, "grace_period": 2 * heartbeat_interval,
-            "heartbeat_stale_trial_callback": RetryHeartbeatStaleTrialCallback()}
+            "heartbeat_stale_trial_callback": stale_trial_callback or RetryHeartbeatStaleTrialCallback()}
     if retry is not None:
         return retry(lambda: _create_storage(url, engine_kwargs, heartbeat), "opening the storage")
     try:

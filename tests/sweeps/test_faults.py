@@ -3,9 +3,10 @@ six workers on one study; the server restarted while trials run; a worker SIGKIL
 while the others go on; the storage unreachable at start. Each scenario audits the stored study:
 exactly n_trials trials end COMPLETE or PRUNED, none is left RUNNING or WAITING, no params were
 evaluated twice unless the second run is a logged retry (Optuna's ``failed_trial`` system attr) of
-a failed one, every failed trial was retried with its params and the retry finished, and every
+a failed one, every failed trial was retried with its params and the retry finished (a trial whose
+ask was cut off before its params were stored never ran: it is not re-queued, its slot asked anew), and every
 finished trial has its own run dir with its metrics.json. Each prints one FIGURES line (workers,
-trials, restarts, kills, lost, duplicated, wall): docs/notes/ISSUE-25.md."""
+trials, restarts, kills, lost, duplicated, retried, never ran, wall): docs/guides/crashes.md."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ pytestmark = pytest.mark.slow
 TRIAL = ["paradigm=global_mean", "debug=smoke", "seed=tag(int, interval(0, 1000000000))"]
 DEADLINE_S = 270  # each scenario must end within 5 minutes on 2 shared cores
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+SPACE = {"seed"}  # the params each trial samples (TRIAL)
 
 # run.py whose third trial job hangs inside the trial (after its run dir and first heartbeat, before
 # its result), naming its run dir in $RECEXP_HANG_MARKER: the test SIGKILLs it there
@@ -119,10 +121,15 @@ def audit(url: str, sweep_dir: Path, n_trials: int) -> dict:
         first_of.setdefault(key, t.number)
     finished_keys = Counter(tuple(sorted(t.params.items())) for t in finished)
     failed = [t for t in ran if t.state == TrialState.FAIL]
-    lost = [t.number for t in failed if finished_keys[tuple(sorted(t.params.items()))] != 1]
+    # a trial whose ask was cut off right after creating it has no params: it never ran (no run dir), and
+    # its slot is asked anew (not re-queued); every other failed trial's params finished exactly once
+    never_ran = [t.number for t in failed if set(t.params) != SPACE and not t.user_attrs.get("run_dir")]
+    requeued = {t.system_attrs.get("failed_trial") for t in trials}
+    lost = [t.number for t in failed if t.number not in never_ran and finished_keys[tuple(sorted(t.params.items()))] != 1]
     run_dirs = [t.user_attrs.get("run_dir") for t in finished]
     return {
         "finished": len(finished), "lost": len(lost) + max(0, n_trials - len(finished)), "lost_trials": lost,
+        "never_ran": never_ran, "never_ran_requeued": [n for n in never_ran if n in requeued],
         # finished twice with the same params, or run again without a logged retry, or more than asked
         "duplicated": max(sum(n - 1 for n in finished_keys.values()), len(unlogged), len(finished) - n_trials, 0),
         "unlogged_reruns": unlogged, "retried": sum(1 for t in finished if t.system_attrs.get("failed_trial") is not None),
@@ -135,16 +142,26 @@ def audit(url: str, sweep_dir: Path, n_trials: int) -> dict:
 
 def check_exact(result: dict, n_trials: int, tails: str) -> None:
     summary = {k: v for k, v in result.items() if k != "trials"}
+    summary["failed_trials"] = [_described(t) for t in result["trials"] if t.number in result["failed"]]
     assert result["open"] == [], f"trials left RUNNING/WAITING: {summary}\n{tails}"
     assert result["lost"] == 0, f"trials lost: {summary}\n{tails}"
+    assert result["never_ran_requeued"] == [], f"trials that never ran were re-queued: {summary}"
     assert result["duplicated"] == 0, f"trials counted twice: {summary}\n{tails}"
     assert result["finished"] == n_trials, summary
     assert result["run_dirs_ok"], summary
 
 
+def _described(trial) -> dict:
+    """What the storage holds of a trial: enough to tell a lost run from a trial that never ran."""
+    return {"number": trial.number, "params": trial.params, "user_attrs": trial.user_attrs,
+            "system_attrs": {k: v for k, v in trial.system_attrs.items() if k != "fixed_params"},
+            "started": str(trial.datetime_start), "ended": str(trial.datetime_complete)}
+
+
 def figures(scenario: str, workers: int, n_trials: int, restarts: int, kills: int, result: dict, wall: float) -> None:
     print(f"\nFIGURES {scenario}: workers={workers} trials={n_trials} restarts={restarts} kills={kills} "
-          f"lost={result['lost']} duplicated={result['duplicated']} retried={result['retried']} wall={wall:.0f}s")
+          f"lost={result['lost']} duplicated={result['duplicated']} retried={result['retried']} "
+          f"never_ran={len(result['never_ran'])} wall={wall:.0f}s")
 
 
 def _wait_for(condition, what: str, workers: Workers, timeout: float = DEADLINE_S) -> None:

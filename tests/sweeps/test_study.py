@@ -1,5 +1,6 @@
 """fail_stale_trials: a RUNNING trial that never got a heartbeat (its sweep died inside or right
-after study.ask) is given one, so it goes stale, is failed and re-queued with the same params."""
+after study.ask) is given one, so it goes stale, is failed and re-queued with the same params; one
+without its params never ran and is not re-queued."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from hydra_plugins.recexp_optuna_sweeper._study import adopt_silent_trials, fail_stale_trials, open_storage
+from hydra_plugins.recexp_optuna_sweeper._study import (
+    RequeueStaleTrial,
+    adopt_silent_trials,
+    fail_stale_trials,
+    open_storage,
+    start_beating,
+)
 
 from .helpers import storage_url
 
@@ -40,3 +47,20 @@ def test_a_trial_without_heartbeat_is_failed_and_requeued(tmp_path):
     trials = study.trials
     assert [t.state for t in trials] == [TrialState.FAIL, TrialState.RUNNING, TrialState.WAITING]
     assert trials[2].params == {"x": dead.params["x"]} and trials[2].system_attrs["failed_trial"] == dead.number
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used with Study.optimize")
+def test_a_stale_trial_without_its_params_never_ran_and_is_not_requeued(tmp_path):
+    space = {"x": optuna.distributions.FloatDistribution(0, 1)}
+    storage = open_storage(storage_url(tmp_path), heartbeat_interval=60, stale_trial_callback=RequeueStaleTrial(space))
+    study = optuna.create_study(study_name="s", storage=storage)
+    cut = study.ask()  # its sweep was cut off before storing its params
+    ran = study.ask(space)  # its sweep died while it ran
+    for trial in (cut, ran):
+        start_beating(storage, trial._trial_id)
+
+    age_heartbeats(tmp_path, 600)
+    fail_stale_trials(study, storage)
+    trials = study.trials
+    assert [t.state for t in trials] == [TrialState.FAIL, TrialState.FAIL, TrialState.WAITING]
+    assert trials[2].params == ran.params and trials[2].system_attrs["failed_trial"] == ran.number
