@@ -94,20 +94,17 @@ class _FlushPhases(TrainerCallback):
 
     def __init__(self, trainer: RecexpGRPOTrainer) -> None:
         self.trainer = trainer
-        self._optimizer = None
+        self._optimizer = contextlib.ExitStack()  # the optimizer phase, open between the two callbacks
         self._last_end = time.perf_counter()
 
     def on_train_begin(self, args, state, control, **kwargs):
         self._last_end = time.perf_counter()
 
     def on_pre_optimizer_step(self, args, state, control, **kwargs):
-        self._optimizer = self.trainer.phases.phase("optimizer")
-        self._optimizer.__enter__()
+        self._optimizer.enter_context(self.trainer.phases.phase("optimizer"))
 
     def on_optimizer_step(self, args, state, control, **kwargs):
-        if self._optimizer is not None:
-            self._optimizer.__exit__(None, None, None)
-            self._optimizer = None
+        self._optimizer.close()
 
     def on_step_end(self, args, state, control, **kwargs):
         now = time.perf_counter()

@@ -113,4 +113,5 @@ def test_each_step_logs_the_seconds_of_every_phase(tokenizer, tmp_path):
     for record in logged:
         phases = [record[f"{PREFIX}{name}_s"] for name in PHASES]
         assert record[f"{PREFIX}generate_s"] > 0 and record[f"{PREFIX}forward_backward_s"] > 0
+        assert record[f"{PREFIX}optimizer_s"] > 0  # opened in on_pre_optimizer_step, closed in on_optimizer_step
         assert sum(phases) + record[f"{PREFIX}other_s"] == pytest.approx(record[f"{PREFIX}step_s"], rel=1e-6)
