@@ -45,15 +45,22 @@ def _complete(study: optuna.Study, storage: RDBStorage, trial: optuna.Trial,
     """The trial's first heartbeat, then each of its params."""
     retry(lambda: start_beating(storage, trial._trial_id), "recording a heartbeat")
     for name, distribution in distributions.items():
-        trial = retry(lambda: suggest(study, storage, trial, name, distribution), "asking a trial")  # noqa: B023
+        trial = retry(param_step(study, storage, trial, name, distribution), "asking a trial")
     return trial
 
 
-def suggest(study: optuna.Study, storage: RDBStorage, trial: optuna.Trial, name: str,
-            distribution: BaseDistribution) -> optuna.Trial:
-    """Sample and store one param of ``trial``; the trial (read back from the storage when an earlier
-    attempt stored the param but lost the answer)."""
-    if name not in trial.params and name in storage.get_trial(trial._trial_id).params:
-        trial = optuna.Trial(study, trial._trial_id)
-    SUGGEST[type(distribution)](trial, name, distribution)
-    return trial
+def param_step(study: optuna.Study, storage: RDBStorage, trial: optuna.Trial, name: str,
+               distribution: BaseDistribution) -> Callable[[], optuna.Trial]:
+    """Sampling and storing one param of ``trial``, as a step to retry; it returns the trial. A retry
+    first reads back whether the attempt cut off stored the param with its answer lost."""
+    attempts = 0
+
+    def step() -> optuna.Trial:
+        nonlocal attempts, trial
+        attempts += 1
+        if attempts > 1 and name in storage.get_trial(trial._trial_id).params:
+            trial = optuna.Trial(study, trial._trial_id)
+        SUGGEST[type(distribution)](trial, name, distribution)
+        return trial
+
+    return step

@@ -61,7 +61,7 @@ def adopt_silent_trials(study: optuna.Study, storage: RDBStorage) -> list[int]:
     if silent:
         log.info("%d RUNNING trial(s) without a heartbeat (being asked by another worker, or left by a sweep that "
                  "died right after asking them): given one; unless a live sweep beats for them within the grace "
-                 "period they are failed and re-queued", len(silent))
+                 "period they are failed (and re-queued if their params were stored)", len(silent))
     return silent
 
 
