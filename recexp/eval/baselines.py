@@ -8,18 +8,20 @@ split): ``paradigm=global_median`` alone would score the same test MAE."""
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 
 import numpy as np
 
 from recexp.data.columns import RATING
+from recexp.eval.metrics import RANKING_KEY, format_score, is_score
 
 log = logging.getLogger(__name__)
 
 BASELINES = ("global_median", "user_mean", "bias")
 CONSTANT = "global_median"  # the MAE-optimal constant: the bar a model that reads nothing can at best reach
-KEPT = ("mae", "rmse", "coverage", "pearson")
+# the ranking score (unparsed / unknown ids scored at the train median, as the run's own) and the
+# parsed-only diagnostics
+KEPT = (RANKING_KEY, "rmse_median_fallback", "mae", "rmse", "coverage", "pearson")
 PREFIX = "baseline/"
 
 
@@ -54,8 +56,8 @@ def cf_config(name: str):
 def run_score(metrics: dict[str, Any]) -> tuple[float | None, str]:
     """The run's test MAE for the verdict: unparsed answers scored at the train median when the run
     has that figure (an LLM's), else its plain test MAE; and what it is called."""
-    for key, label in (("test/mae_median_fallback", "test MAE (unparsed at median)"), ("test/mae", "test MAE")):
-        if _finite(metrics.get(key)):
+    for key, label in ((f"test/{RANKING_KEY}", "test MAE (unparsed at median)"), ("test/mae", "test MAE")):
+        if is_score(metrics.get(key)):
             return float(metrics[key]), label
     return None, ""
 
@@ -63,11 +65,11 @@ def run_score(metrics: dict[str, Any]) -> tuple[float | None, str]:
 def verdict(metrics: dict[str, Any]) -> str | None:
     """One line in plain words: below the MAE-optimal constant by how much, or NOT better than it."""
     score, label = run_score(metrics)
-    constant = metrics.get(f"{PREFIX}{CONSTANT}/test/mae")
+    constant = _baseline_mae(metrics, CONSTANT)
     value = metrics.get(f"{PREFIX}{CONSTANT}/value")
-    if score is None or not _finite(constant):
+    if score is None or not is_score(constant):
         return None
-    everywhere = f"predicting {value:g} everywhere" if _finite(value) else "the train median everywhere"
+    everywhere = f"predicting {value:g} everywhere" if is_score(value) else "the train median everywhere"
     if score < constant:
         return (f"Verdict: below the MAE-optimal constant by {constant - score:.2f}: {label} {score:.3f} "
                 f"against {constant:.3f} for {everywhere}.")
@@ -79,15 +81,22 @@ def standing_rows(metrics: dict[str, Any]) -> list[tuple[str, float | None, floa
     score, label = run_score(metrics)
     rmse = metrics.get("test/rmse_median_fallback", metrics.get("test/rmse"))
     name = "this run" + (", unparsed at median" if "median" in label else "")
-    rows = [(name, score, rmse if _finite(rmse) else None)]
+    rows = [(name, score, rmse if is_score(rmse) else None)]
     value = metrics.get(f"{PREFIX}{CONSTANT}/value")
     for name in BASELINES:
-        mae = metrics.get(f"{PREFIX}{name}/test/mae")
+        mae = _baseline_mae(metrics, name)
         if mae is None:
             continue
-        shown = f"{name} ({value:g} everywhere)" if name == CONSTANT and _finite(value) else name
-        rows.append((shown, mae, metrics.get(f"{PREFIX}{name}/test/rmse")))
+        shown = f"{name} ({value:g} everywhere)" if name == CONSTANT and is_score(value) else name
+        rmse = metrics.get(f"{PREFIX}{name}/test/rmse_median_fallback", metrics.get(f"{PREFIX}{name}/test/rmse"))
+        rows.append((shown, mae, rmse))
     return rows
+
+
+def _baseline_mae(metrics: dict[str, Any], name: str) -> float | None:
+    """A baseline's test MAE scored as the run's (ids it cannot predict at the train median); the
+    parsed-only MAE of metrics written before baselines kept that score."""
+    return metrics.get(f"{PREFIX}{name}/test/{RANKING_KEY}", metrics.get(f"{PREFIX}{name}/test/mae"))
 
 
 def standing_lines(metrics: dict[str, Any]) -> list[str]:
@@ -97,13 +106,13 @@ def standing_lines(metrics: dict[str, Any]) -> list[str]:
     if len(rows) < 2 or line is None:
         return []
     table = ["| test, same cases | MAE | RMSE |", "|---|---|---|"]
-    table += [f"| {name} | {_fmt(mae)} | {_fmt(rmse)} |" for name, mae, rmse in rows]
+    table += [f"| {name} | {format_score(mae)} | {format_score(rmse)} |" for name, mae, rmse in rows]
     return [*table, "", f"**{line}**"]
 
 
 def log_standing(metrics: dict[str, Any]) -> None:
     """The baselines and the verdict in the run log as soon as test is scored."""
-    parts = [f"{name} {mae:.4f}" for name, mae, _ in standing_rows(metrics)[1:] if _finite(mae)]
+    parts = [f"{name} {mae:.4f}" for name, mae, _ in standing_rows(metrics)[1:] if is_score(mae)]
     if parts:
         log.info("evaluate: baselines fitted on this split, on the same test cases: test MAE %s", ", ".join(parts))
     line = verdict(metrics)
@@ -111,9 +120,3 @@ def log_standing(metrics: dict[str, Any]) -> None:
         (log.info if line.startswith("Verdict: below") else log.warning)("%s", line)
 
 
-def _fmt(value: Any) -> str:
-    return f"{value:.4f}" if _finite(value) else "-"
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and math.isfinite(value)

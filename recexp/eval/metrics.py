@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from recexp.data.scale import DEFAULT_SCALE, RatingScale
@@ -34,6 +36,16 @@ HEADLINE_LABELS = {RANKING_KEY: "MAE (unparsed at median)", "coverage": "coverag
                    "mae": "MAE (parsed only)", "rmse": "RMSE (parsed only)"}
 # one rounded rating predicted for more than this share of the cases: the model has collapsed onto it
 COLLAPSE_SHARE = 0.9
+
+
+def is_score(value: object) -> bool:
+    """A finite number (a metric that was computed)."""
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def format_score(value: object) -> str:
+    """Four decimals, or "-" for a metric that is missing or not finite (tables, summaries)."""
+    return f"{value:.4f}" if is_score(value) else "-"
 
 
 def rating_metrics(true: np.ndarray, pred: np.ndarray, fallback: np.ndarray,

@@ -71,6 +71,7 @@ def _build(args: argparse.Namespace) -> int:
 
     import torch
 
+    from recexp.common.errors import ConfigError
     from recexp.models.shipped import SHIPPED_DIR, publish_student
     from recexp.models.tiny import DONE_FILE, ensure_tiny
     from recexp.run.provenance import provenance
@@ -82,9 +83,12 @@ def _build(args: argparse.Namespace) -> int:
     wanted, data, tiny, prompt = config_recipe(cfg)
     built = ensure_tiny(Path(cfg.cache_dir).expanduser(), tiny, data, prompt)
     report = json.loads((built / DONE_FILE).read_text())
-    report.pop("contents", None)
+    contents = report.pop("contents", None)  # of what this build trained on (recexp.models.tiny._build)
+    if contents is None:
+        raise ConfigError(f"{built} was built before builds recorded their contents; build in an empty cache: "
+                          "RECEXP_CACHE_DIR=$(mktemp -d) recexp student build")
     prov = {**provenance(), "torch_threads": torch.get_num_threads(), "overrides": list(args.overrides)}
-    out = publish_student(built, wanted, contents_of(tiny, data, prompt), report, prov, args.out or SHIPPED_DIR)
+    out = publish_student(built, wanted, contents, report, prov, args.out or SHIPPED_DIR)
     print(f"wrote the student of recipe {wanted['key']} to {out}")
     return 0
 

@@ -64,9 +64,10 @@ def recipe_mismatch(wanted: dict, stored: dict) -> list[str]:
     return diffs
 
 
-def check_shipped(wanted: dict, directory: Path = SHIPPED_DIR) -> None:
-    """One-line ConfigError when the shipped student was not built by this run's recipe."""
-    stored = stored_recipe(directory)
+def check_shipped(wanted: dict, directory: Path = SHIPPED_DIR, stored: dict | None = None) -> None:
+    """One-line ConfigError when the shipped student (its ``stored`` recipe, read when not given) was
+    not built by this run's recipe."""
+    stored = stored or stored_recipe(directory)
     if wanted["key"] == stored["key"]:
         return
     diffs = recipe_mismatch(wanted, stored) or [f"recipe key {wanted['key']} (shipped: {stored['key']})"]
@@ -77,13 +78,14 @@ def check_shipped(wanted: dict, directory: Path = SHIPPED_DIR) -> None:
 def choose_shipped(wanted: dict, student: str, directory: Path = SHIPPED_DIR) -> Path | None:
     """``model.tiny.student`` shipped: the shipped student's directory, or a ConfigError naming what
     differs; auto: the directory when the recipe is this one, else None (build it), said in the log."""
+    stored = None
     if student == "auto":
         stored = stored_recipe(directory) if (directory / RECIPE_FILE).exists() else None
         if stored is None or stored["key"] != wanted["key"]:
             why = "; ".join(recipe_mismatch(wanted, stored)) if stored else f"no shipped student in {directory}"
             log.info("model: model.tiny.student=auto: not the shipped student's recipe (%s); building this one", why)
             return None
-    check_shipped(wanted, directory)
+    check_shipped(wanted, directory, stored)
     log.info("model: the shipped student %s (recipe %s, built by `%s`)", directory, wanted["key"], REBUILD)
     return directory
 

@@ -8,11 +8,10 @@ failed run says in which stage and why."""
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
-from recexp.eval.metrics import HEADLINE_LABELS
+from recexp.eval.metrics import HEADLINE_LABELS, RANKING_KEY, format_score, is_score
 
 log = logging.getLogger(__name__)
 # the ranking score first, coverage beside it, then the parsed-only diagnostics (label, metric key)
@@ -61,16 +60,17 @@ def _scores(metrics: dict[str, Any]) -> str:
         return ""
     lines = ["| | " + " | ".join(name for name, _ in COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
     for label, prefix in rows:
-        lines.append(f"| {label} | " + " | ".join(_fmt(metrics.get(prefix + key)) for _, key in COLUMNS) + " |")
+        lines.append(f"| {label} | " + " | ".join(format_score(metrics.get(prefix + key)) for _, key in COLUMNS) + " |")
     return "## Scores\n\n" + "\n".join(lines) + _change(metrics)
 
 
 def _change(metrics: dict[str, Any]) -> str:
-    before, after = metrics.get("base/test/mae_median_fallback"), metrics.get("test/mae_median_fallback")
-    if not (_finite(before) and _finite(after)):
+    before, after = metrics.get(f"base/test/{RANKING_KEY}"), metrics.get(f"test/{RANKING_KEY}")
+    if not (is_score(before) and is_score(after)):
         return ""
     word = "better" if after < before else "worse" if after > before else "unchanged"
-    return f"\n\nTraining moved test MAE (unparsed at median) from {before:.4f} to {after:.4f}: {word} than the base model."
+    return (f"\n\nTraining moved test {HEADLINE_LABELS[RANKING_KEY]} from {before:.4f} to {after:.4f}: "
+            f"{word} than the base model.")
 
 
 def _standing(metrics: dict[str, Any]) -> str:
@@ -87,7 +87,7 @@ def _best_step(metrics: dict[str, Any]) -> str:
     steps = metrics.get("grpo/steps")
     of = f" of {steps}" if steps is not None else ""
     return (f"Kept the best valid step: {metrics['grpo/best_step']}{of} "
-            f"(valid MAE, unparsed at median, {_fmt(metrics.get('grpo/best_valid_mae'))} during training); "
+            f"(valid MAE, unparsed at median, {format_score(metrics.get('grpo/best_valid_mae'))} during training); "
             "the trained rows above score that step.")
 
 
@@ -123,7 +123,7 @@ def _grpo_phases(metrics: dict[str, Any]) -> str:
     """GRPO's seconds per optimizer step by phase (``recexp.trainers.phases``), means over the run."""
     prefix = "grpo/step_time/"
     phases = {key[len(prefix):-len("_s")]: value for key, value in metrics.items()
-              if key.startswith(prefix) and key.endswith("_s") and _finite(value)}
+              if key.startswith(prefix) and key.endswith("_s") and is_score(value)}
     if not phases:
         return ""
     lines = ["## GRPO seconds per optimizer step, by phase (mean)", "", "| phase | seconds |", "|---|---|"]
@@ -131,9 +131,3 @@ def _grpo_phases(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and math.isfinite(value)
-
-
-def _fmt(value: Any) -> str:
-    return f"{value:.4f}" if _finite(value) else "-"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from recexp.compare import main as compare_main
-from recexp.eval.baselines import verdict
+from recexp.eval.baselines import standing_rows, verdict
 
 from ..conftest import run_cli
 
@@ -38,6 +38,17 @@ def test_verdict_in_plain_words():
     tie = {**below, "test/mae_median_fallback": 0.88}
     assert verdict(tie).startswith("Verdict: NOT better")
     assert verdict({"test/mae": 0.7}) is None  # no baselines (a run from before they were fitted)
+
+
+def test_the_standing_scores_baselines_as_the_run_unknown_ids_at_the_median():
+    metrics = {"test/mae_median_fallback": 0.80, "test/rmse_median_fallback": 1.0,
+               "baseline/global_median/test/mae": 0.88, "baseline/global_median/test/mae_median_fallback": 0.88,
+               "baseline/user_mean/test/mae": 0.70, "baseline/user_mean/test/mae_median_fallback": 0.83,
+               "baseline/user_mean/test/rmse": 0.9, "baseline/user_mean/test/rmse_median_fallback": 1.1}
+    rows = {name: (mae, rmse) for name, mae, rmse in standing_rows(metrics)}
+    assert rows["user_mean"] == (0.83, 1.1)  # not its 0.70 over the users it knows
+    old = {k: v for k, v in metrics.items() if "median_fallback" not in k or not k.startswith("baseline/")}
+    assert {name: mae for name, mae, _ in standing_rows(old)}["user_mean"] == 0.70  # metrics of older runs
 
 
 def test_the_baselines_fitted_in_a_run_score_what_their_own_runs_score(classic_runs):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -46,10 +47,26 @@ def test_the_shipped_student_is_the_default_configs_recipe(default_recipe):
 def test_the_shipped_tokenizer_and_warmup_data_are_the_recipes(default_recipe):
     """Fails when the code that trains the tokenizer or writes the warm-up prompts and answers
     changes what they are, config unchanged, and the student was not rebuilt (~30 CPU s: it trains
-    the tokenizer and writes the 8,000 examples twice, as the build does)."""
+    the tokenizer and writes the 8,000 warm-up examples, without training the model)."""
     _, data, tiny, prompt = default_recipe
     stored = stored_recipe()
     assert contents_of(tiny, data, prompt) == stored["contents"], f"rebuild it: {stored['rebuild']}"
+
+
+@pytest.mark.slow
+def test_student_build_records_what_its_build_trained_on(tmp_path):
+    """`recexp student build` (a smoke recipe, an empty cache, ~20 s) writes the student with the
+    fingerprints its build recorded of what it trained on, and the sha256 of the files it wrote."""
+    env = {"OMP_NUM_THREADS": "1", "RECEXP_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-m", "recexp.cli", "student", "build", "debug=smoke", "--out",
+                           str(tmp_path / "student")], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **env})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    written = stored_recipe(tmp_path / "student")
+    built, = (tmp_path / "cache" / "models").glob("tiny-*/tiny_build.json")
+    assert written["contents"] == json.loads(built.read_text())["contents"]
+    assert written["key"] == built.parent.name.removeprefix("tiny-")
+    assert written["files"] == file_hashes(tmp_path / "student") and "model.safetensors" in written["files"]
 
 
 def test_the_shipped_files_are_the_ones_built_and_small():
