@@ -8,10 +8,10 @@ run is grouped by study, and ``hydra.sweep.subdir`` with ``${hydra.job.num}`` re
 number. The job returns ``{"status": "ok" | "pruned", "metrics": {...}, "run_dir": ...}``
 (recexp.sweeps.trial.trial_result); a job that raises is a FAIL trial.
 
-The loop: fail (and re-queue) stale trials, count, ask up to ``n_jobs`` trials into the free slots,
+The loop: fail stale trials (re-queued when they may have run), count, ask up to ``n_jobs`` trials into the free slots,
 launch them as one batch while a heartbeat thread keeps them alive, tell, check the failure
-budget; stop at ``n_trials`` finished trials; write the study report. Every storage call goes
-through ``recexp.sweeps.storage.StorageRetry``: while the database is unreachable (a restart) it is
+budget; stop at ``n_trials`` finished trials; write the study report. Every storage call but the
+heartbeats goes through ``recexp.sweeps.storage.StorageRetry``: while the database is unreachable (a restart) it is
 retried for up to ``storage_retry_timeout`` seconds; unreachable when the sweep starts, it is one
 line (exit 2)."""
 
@@ -48,7 +48,7 @@ from hydra_plugins.recexp_optuna_sweeper._study import (
 from recexp.common.errors import CONFIG_ERRORS, ConfigError, RunFailed
 from recexp.common.extras import require_extra
 from recexp.common.secrets import has_password, mask_url, read_env
-from recexp.sweeps.storage import DEFAULT_RETRY_TIMEOUT_S, StorageRetry
+from recexp.sweeps.storage import DEFAULT_RETRY_TIMEOUT_S, StorageRetry, StorageUnreachable
 from recexp.sweeps.trial import PRUNER_ATTR  # the pruner config, read by each job to decide should_prune()
 
 log = logging.getLogger(__name__)
@@ -108,9 +108,16 @@ class OptunaSweeperImpl:
             while (batch := self._next_batch(study, space, n_trials)) is not None:
                 returns += self._run(study, storage, url, space, batch)
                 self._check_failures(n_trials)
-        finally:
-            retry(lambda: report.write_study_report(study, sweep_dir, self.objectives, self.config), "writing the report")
+        except StorageUnreachable:
+            raise  # no report: it would wait out another storage_retry_timeout, then hide this error
+        except BaseException:
+            self._report(study, sweep_dir)
+            raise
+        self._report(study, sweep_dir)
         return returns
+
+    def _report(self, study: optuna.Study, sweep_dir: Path) -> None:
+        self._retry(lambda: report.write_study_report(study, sweep_dir, self.objectives, self.config), "writing the report")
 
     # --- one round -------------------------------------------------------------------------
 
@@ -133,7 +140,7 @@ class OptunaSweeperImpl:
             time.sleep(min(10, self.heartbeat_interval))
 
     def _counts(self, study: optuna.Study) -> Counter:
-        fail_stale_trials(study, self._storage)  # trials of a killed sweep: FAIL + re-queued
+        fail_stale_trials(study, self._storage)  # trials of a killed sweep: FAIL (+ re-queued)
         return state_counts(study)
 
     def _ask(self, study: optuna.Study, space: SearchSpace, k: int, n_trials: int) -> list[optuna.Trial]:
@@ -149,14 +156,10 @@ class OptunaSweeperImpl:
     def _ask_one(self, study: optuna.Study, space: SearchSpace, n_trials: int) -> optuna.Trial | None:
         trial = ask_trial(study, self._storage, space.distributions, self._retry)
         if self._retry(lambda: is_surplus(study, trial, n_trials), "counting trials"):  # another worker took the last slot
-            self._retry(lambda: self._drop_surplus(study, trial), "telling a trial")
+            self._retry(lambda: _finish_once(study, self._storage, trial, TrialState.FAIL, attrs={"recexp/surplus": True}),
+                        "telling a trial")
             return None
         return trial
-
-    @staticmethod
-    def _drop_surplus(study: optuna.Study, trial: optuna.Trial) -> None:
-        trial.set_user_attr("recexp/surplus", True)
-        study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
 
     def _run(self, study: optuna.Study, storage: Any, url: str, space: SearchSpace,
              batch: list[optuna.Trial]) -> list[JobReturn]:
@@ -205,7 +208,8 @@ class OptunaSweeperImpl:
             return
         self.told += 1
         run_dir = str(result.get("run_dir"))
-        frozen = self._retry(lambda: _tell_once(study, self._storage, trial, state, values, run_dir), "telling a trial")
+        frozen = self._retry(lambda: _finish_once(study, self._storage, trial, state, values, {"run_dir": run_dir}),
+                             "telling a trial")
         if frozen.state != state:  # failed as stale meanwhile (no heartbeat for a grace period): its copy counts
             log.warning("trial %d: %s, not %s: its heartbeat went stale while it ran (a storage outage longer than "
                         "the grace period?); its re-queued copy counts instead", trial.number, frozen.state.name, state.name)
@@ -215,7 +219,10 @@ class OptunaSweeperImpl:
     def _fail(self, study: optuna.Study, trial: optuna.Trial, exc: BaseException) -> None:
         self.told += 1
         self.failed += 1
-        self._retry(lambda: _fail_once(study, self._storage, trial, exc), "telling a trial")
+        attrs: dict[str, Any] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        if isinstance(exc, CONFIG_ERRORS):
+            attrs[CONFIG_ERROR_ATTR] = True
+        self._retry(lambda: _finish_once(study, self._storage, trial, TrialState.FAIL, attrs=attrs), "telling a trial")
         log.warning("trial %d failed: %s: %s", trial.number, type(exc).__name__, exc)
 
     # --- checks ----------------------------------------------------------------------------
@@ -260,24 +267,16 @@ class OptunaSweeperImpl:
                               " see each trial's run.log and the trial's 'error' user attr")
 
 
-def _tell_once(study: optuna.Study, storage: Any, trial: optuna.Trial, state: TrialState,
-               values: list[float] | None, run_dir: str) -> optuna.trial.FrozenTrial:
-    """Record the run dir and tell; a trial finished already (this tell retried after its commit, or the
-    trial failed as stale by another worker) is returned as stored."""
+def _finish_once(study: optuna.Study, storage: Any, trial: optuna.Trial, state: TrialState,
+                 values: list[float] | None = None, attrs: dict[str, Any] | None = None) -> optuna.trial.FrozenTrial:
+    """Set the trial's user ``attrs`` and tell ``state``; a trial finished already (this call retried
+    after its commit was lost, or the trial failed as stale by another worker) is returned as stored."""
     stored = storage.get_trial(trial._trial_id)
     if stored.state.is_finished():
         return stored
-    trial.set_user_attr("run_dir", run_dir)
+    for key, value in (attrs or {}).items():
+        trial.set_user_attr(key, value)
     return study.tell(trial, values, state=state, skip_if_finished=True)
-
-
-def _fail_once(study: optuna.Study, storage: Any, trial: optuna.Trial, exc: BaseException) -> None:
-    if storage.get_trial(trial._trial_id).state.is_finished():
-        return
-    trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:500])
-    if isinstance(exc, CONFIG_ERRORS):
-        trial.set_user_attr(CONFIG_ERROR_ATTR, True)
-    study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
 
 
 def storage_url(storage: str | None, storage_env: str | None) -> str | None:

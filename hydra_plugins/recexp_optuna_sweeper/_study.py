@@ -2,10 +2,11 @@
 
 Trials left RUNNING by a sweep that died are found by Optuna's heartbeat: the sweeper records a
 heartbeat for each trial in flight every ``heartbeat_interval`` seconds; a RUNNING trial silent for
-twice that is failed and re-queued with the same params (``RequeueStaleTrial``), so
-a resumed study ends with exactly ``n_trials`` finished trials. Optuna never fails a RUNNING trial
-that has no heartbeat at all (one whose sweep died inside ``study.ask``, which samples the params,
-or right after it): such a trial is given a heartbeat when found, so it goes stale like the others."""
+twice that is failed and re-queued with the same params (``RequeueStaleTrial``; one whose params
+were never stored never ran and is not re-queued), so a resumed study ends with exactly ``n_trials``
+finished trials. Optuna never fails a RUNNING trial that has no heartbeat at all (one whose sweep
+died between creating it and its first heartbeat, ``_ask.ask_trial``): such a trial is given a
+heartbeat when found, so it goes stale like the others."""
 
 import logging
 import threading
@@ -19,7 +20,7 @@ from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
 from recexp.common.errors import ConfigError
-from recexp.sweeps.storage import SQLITE, open_storage  # noqa: F401  (open_storage: re-exported)
+from recexp.sweeps.storage import SQLITE, first_line, open_storage  # noqa: F401  (open_storage: re-exported)
 
 log = logging.getLogger(__name__)
 BEATING_ATTR = "recexp/heartbeat"  # system attr: this trial's id once its first heartbeat is stored
@@ -37,7 +38,7 @@ def absolute_url(url: str | None) -> str:
 
 
 def fail_stale_trials(study: optuna.Study, storage: RDBStorage) -> None:
-    """Fail (and re-queue) RUNNING trials whose heartbeat went stale: their sweep died."""
+    """Fail RUNNING trials whose heartbeat went stale (their sweep died), re-queued by RequeueStaleTrial."""
     adopt_silent_trials(study, storage)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -140,11 +141,12 @@ class Heartbeat:
             self._record()
 
     def _record(self) -> None:
-        """One heartbeat per trial; a failure (the database unreachable) is logged and the next
-        beat tries again, so the trials live on once the database is back within the grace period."""
+        """One heartbeat per trial, not retried (``StorageRetry`` would hold the beats back): a failure
+        (the database unreachable) is logged and the next beat, ``interval`` s later, tries again: the
+        trials live on when the database is back within about one interval (the grace period is two)."""
         for trial_id in self.trial_ids:
             try:
                 self.storage.record_heartbeat(trial_id)
             except Exception as exc:
                 log.warning("heartbeat of trial id %d not recorded (%s: %s); next try in %ds", trial_id,
-                            type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "", self.interval)
+                            type(exc).__name__, first_line(exc), self.interval)

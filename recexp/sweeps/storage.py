@@ -1,7 +1,8 @@
 """The study's RDB storage, for the sweeper and its trial jobs, and the bounded retry of its calls.
 
-Every storage call of a sweep (the sweeper's ask, tell, counts and heartbeats; a trial job's
-connect, report and should_prune) goes through ``StorageRetry``: a call that fails because the
+Every storage call of a sweep (the sweeper's ask, tell and counts; a trial job's connect, report
+and should_prune) goes through ``StorageRetry`` (heartbeats are not retried: a missed one is logged
+and the next one tries again): a call that fails because the
 database cannot be reached (a PostgreSQL restart, a failover, a dropped connection) is retried,
 waiting 0.5 s doubling to 5 s, for at most ``hydra.sweeper.storage_retry_timeout`` seconds; then
 ``StorageUnreachable`` names the URL (masked) and the setting. ``pool_pre_ping`` replaces the
@@ -86,16 +87,17 @@ class StorageRetry:
         if deadline is None:
             deadline = now + self.timeout
             log.warning("study storage %s unreachable (%s: %s); retrying %s for up to %gs (%s)", mask_url(self.url),
-                        type(exc).__name__, _first_line(exc), what, self.timeout, self.setting)
+                        type(exc).__name__, first_line(exc), what, self.timeout, self.setting)
         if now >= deadline:
             raise StorageUnreachable(f"study storage {mask_url(self.url)} unreachable for {self.timeout:g}s while "
                                      f"{what} ({self.setting}={self.timeout:g}): {type(exc).__name__}: "
-                                     f"{_first_line(exc)}") from exc
+                                     f"{first_line(exc)}") from exc
         time.sleep(min(delay, deadline - now))
         return deadline
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The error's first line, the URL's password masked (logs and messages)."""
     text = mask_url(str(getattr(exc, "orig", None) or exc)).strip()
     return text.splitlines()[0][:300] if text else type(exc).__name__
 
@@ -125,7 +127,7 @@ def open_storage(url: str, heartbeat_interval: int | None = None, retry: Storage
         if not is_disconnect(exc):
             raise
         raise ConfigError(f"{setting}: cannot reach the study storage {mask_url(url)} ({type(exc).__name__}: "
-                          f"{_first_line(exc)}); start the database or correct {setting}") from None
+                          f"{first_line(exc)}); start the database or correct {setting}") from None
 
 
 def _create_storage(url: str, engine_kwargs: dict, heartbeat: dict, attempts: int = 5) -> RDBStorage:

@@ -10,6 +10,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 from optuna.trial import TrialState
 
 from hydra_plugins.recexp_optuna_sweeper._ask import ask_trial
+from hydra_plugins.recexp_optuna_sweeper._core import _finish_once
 from hydra_plugins.recexp_optuna_sweeper._study import BEATING_ATTR, open_storage
 from recexp.sweeps import storage as storage_module
 from recexp.sweeps.storage import StorageRetry
@@ -105,3 +106,15 @@ def test_a_trial_failed_as_stale_while_asked_is_left_and_another_asked(study, mo
     assert failed == [first._trial_id] and first.state == TrialState.FAIL
     assert trial.number == second.number == 1 and second.state == TrialState.RUNNING
     assert set(second.params) == set(SPACE)
+
+
+def test_finishing_a_trial_twice_returns_it_as_stored(study):
+    """A tell (or a surplus drop) retried after its commit was lost finds the trial finished: no
+    UpdateFinishedTrialError from setting its attrs again."""
+    trial = _ask(study)
+    first = _finish_once(study, study._storage, trial, TrialState.FAIL, attrs={"recexp/surplus": True})
+    again = _finish_once(study, study._storage, trial, TrialState.FAIL, attrs={"recexp/surplus": True})
+    assert first.state == again.state == TrialState.FAIL and again.user_attrs == {"recexp/surplus": True}
+    done = _ask(study)
+    told = _finish_once(study, study._storage, done, TrialState.COMPLETE, [0.5], {"run_dir": "/r"})
+    assert told.state == TrialState.COMPLETE and told.user_attrs == {"run_dir": "/r"}
