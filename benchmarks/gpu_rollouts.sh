@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU rollout figures (docs/reports/benchmarks.md, GPU): benchmarks/gpu_grpo.py on the 0.5B
 # preset's work per step (256 completions in one generation pass), the same in a plain TRL script,
-# today's 32-completion step, and transformers' continuous batching; each mode under a time limit
+# the 32-completion step of before (issue 22), and transformers' continuous batching; each mode under a time limit
 # so the whole run fits one 10-minute command. On the offline GPU machine:
 #   bash ../shared/gpu/prepare.sh            # here, once: the wheels in .whl/
 #   bash .whl/run-offline.sh bash benchmarks/gpu_rollouts.sh OUT_DIR

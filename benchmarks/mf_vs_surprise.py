@@ -62,9 +62,9 @@ def surprise_svd(overrides: list[str], tuned: bool, fit_on: str) -> tuple[float,
     scale = (data.scale.lo, data.scale.hi)
     started = time.perf_counter()
     grid = itertools.product([16, 64, 100], [0.02, 0.05, 0.1], [20, 50]) if tuned else [(100, 0.02, 20)]
-    best = None
+    best, train = None, _trainset(frames["train"], scale)
     for k, reg, epochs in grid:
-        algo = SVD(n_factors=k, reg_all=reg, n_epochs=epochs, random_state=0).fit(_trainset(frames["train"], scale))
+        algo = SVD(n_factors=k, reg_all=reg, n_epochs=epochs, random_state=0).fit(train)
         valid_mae = _errors(algo, frames["valid"])[0]
         if best is None or valid_mae < best[0]:
             best = (valid_mae, algo, (k, reg, epochs))

@@ -222,7 +222,7 @@ class RolloutConfig:
 class GRPOTrainerConfig:
     """The RL trainer, the ``trainer`` slot (stage grpo): trainer=grpo, or trainer=none."""
 
-    # what a composition error says when this option is chosen for another slot (recexp.common.errors)
+    # what a composition error says when this option is chosen for another slot (recexp.run.error_messages)
     MISPLACED: ClassVar[str] = ("the GRPO trainer goes in the trainer slot: trainer=grpo "
                                 "(tune it with trainer.args.KEY=...)")
     name: str = "none"

@@ -4,8 +4,8 @@ Every vLLM path (``trainer.rollout.backend=vllm_colocate|vllm_server``, ``eval.b
 ``teacher.backend=vllm_local``) calls ``require_vllm`` at validation, before anything is loaded, so
 a machine without it, or with a version the installed TRL does not support, fails in one line
 naming the key. The supported range is TRL's (``trl.import_utils.is_vllm_available``); the
-``vllm`` extra in pyproject.toml pins the same range (tests/test_vllm_optional.py holds all three
-together)."""
+``vllm`` extra in pyproject.toml pins the same range
+(tests/trainers/test_rollout.py::test_the_vllm_range_is_trls_and_the_extras holds all three together)."""
 
 from __future__ import annotations
 

@@ -78,6 +78,9 @@ def _seeded(sampling: Sampling | None) -> Iterator[None]:
 
 def generate_one_by_one(model: Any, tokenizer: Any, prompts: list[str], *, max_new_tokens: int) -> list[str]:
     """Reference path: one prompt at a time (for benchmarks/eval_throughput.py)."""
+    from recexp.models.inference_copy import generation_model
+
+    model = generation_model(model)  # the bf16 copy refreshed once, not once per prompt
     return [generate_batched(model, tokenizer, [p], batch_size=1, max_new_tokens=max_new_tokens)[0] for p in prompts]
 
 

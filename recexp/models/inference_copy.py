@@ -3,7 +3,9 @@ while the optimizer keeps float32 master weights (``recexp.models.precision``).
 
 Decoding from float32 weights under bf16 autocast casts every weight at every decode step; on one
 H200 that ran at 543 generated tokens/s against 1,776 from bf16 weights (batch 32, Qwen2.5-0.5B
-shape; ``docs`` GPU report). verl, OpenRLHF and TRL's vLLM path all generate from such a copy.
+shape): issue 22's table, measured by its author and quoted in docs/reports/benchmarks.md; no script
+here re-measures the float32 row (``benchmarks/hf_decode.py`` decodes bf16 weights). verl, OpenRLHF
+and TRL's vLLM path all generate from such a copy.
 
 ``InferenceCopy.of(master, dtype)`` builds the copy once per model (on the meta device, then
 allocated directly in ``dtype``: no second float32 model is ever materialised; GRPO's rollouts and
