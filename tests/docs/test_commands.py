@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from .layout import config_dir
+from recexp.common.layout import CONF_DIR
+
 from .markdown import PLACEHOLDER, REPO, Command, commands, doc_files
 
 VLLM_MISSING = "needs vLLM, which is not installed"
@@ -21,10 +22,10 @@ def check(argv: list[str]) -> None:
     """Raise what `python run.py ARGV` would stop on before its run starts."""
     from recexp.run.preflight import preflight
 
-    preflight(argv, config_dir())
+    preflight(argv, CONF_DIR)
     if "-m" in argv or "--multirun" in argv:
         for job in basic_sweep_jobs([a for a in argv if a not in ("-m", "--multirun")]):
-            preflight(job, config_dir())
+            preflight(job, CONF_DIR)
 
 
 def basic_sweep_jobs(overrides: list[str]) -> list[list[str]]:
@@ -37,7 +38,7 @@ def basic_sweep_jobs(overrides: list[str]) -> list[list[str]]:
     parser = OverridesParser.create()
     parsed = parser.parse_overrides(overrides)
     plain = [o.input_line for o in parsed if not o.is_sweep_override()]
-    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("config", overrides=plain, return_hydra_config=True)
     if str(cfg.hydra.sweeper.get("_target_", "")).endswith("RecexpOptunaSweeper"):
         return []  # preflight checked its search space at probe points

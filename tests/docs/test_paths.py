@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from .layout import config_dir, sweeps_dir
+from recexp.common.layout import CONF_DIR, SWEEPS_DIR
+
 from .markdown import REPO, doc_files, rel
 
 CONF_PATH = re.compile(r"(?<![\w/.~$-])((?:conf|sweeps)/[\w./*<>-]*)")
@@ -16,7 +17,7 @@ CONF_PATH = re.compile(r"(?<![\w/.~$-])((?:conf|sweeps)/[\w./*<>-]*)")
 def resolve(mention: str) -> Path | None:
     """The file a `conf/...` or `sweeps/...` mention names, or None when it does not exist."""
     head, _, rest = mention.partition("/")
-    base = config_dir() if head == "conf" else sweeps_dir()
+    base = CONF_DIR if head == "conf" else SWEEPS_DIR
     target = base / rest.rstrip("/.")
     return target if target.exists() else None
 
