@@ -35,12 +35,14 @@ def _complete(tmp_path) -> int:
 
 
 def _running_with_heartbeat(tmp_path) -> int:
-    """RUNNING trials whose first heartbeat is stored (a trial asked but not yet beating is not
-    "inside a trial": a kill in that instant is test_killed_right_after_ask_resumes)."""
+    """RUNNING trials whose first heartbeat and params are stored (a trial still being asked is not
+    "inside a trial": the ask stores its heartbeat before its params, and a kill in between is
+    test_killed_right_after_ask_resumes)."""
     try:
         with closing(sqlite3.connect(f"file:{tmp_path / 'optuna.db'}?mode=ro", uri=True)) as con:
             return con.execute("SELECT COUNT(*) FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
-                               "WHERE t.state = 'RUNNING'").fetchone()[0]
+                               "WHERE t.state = 'RUNNING' AND EXISTS "
+                               "(SELECT 1 FROM trial_params p WHERE p.trial_id = t.trial_id)").fetchone()[0]
     except sqlite3.Error:
         return 0
 
